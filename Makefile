@@ -1,0 +1,49 @@
+# filnet developer entry points. `make run` and `make test` set everything up from scratch.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Reinstall when packaging or native code changes (Python sources are live in the editable install).
+SOURCES := pyproject.toml setup.py $(shell find src -name "*.c" -o -name "*.h")
+
+.PHONY: all run test test-all bench lint typecheck format clean install
+
+all: test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+
+# Installs the package in editable mode, which also compiles the native extensions in place.
+$(STAMP): $(PY) $(SOURCES)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/python -m filnet.demo
+
+test: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadfile -m ""
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+
+format: $(STAMP)
+	$(PY) -m ruff format src tests bench
+	$(PY) -m ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info
+	find src -name '*.so' -delete

@@ -1,0 +1,1 @@
+"""CAR (Content Addressable aRchive) files: CARv1 and CARv2."""

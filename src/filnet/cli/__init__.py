@@ -1,0 +1,1 @@
+"""The ``filnet`` command line."""

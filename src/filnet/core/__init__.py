@@ -1,0 +1,1 @@
+"""Core value types and small utilities shared by every layer."""

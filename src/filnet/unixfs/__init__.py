@@ -1,0 +1,1 @@
+"""UnixFS: files and directories as DAG-PB DAGs, with the CIDs Kubo and Helia give."""
