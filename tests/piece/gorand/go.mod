@@ -1,0 +1,3 @@
+module filnet.test/gorand
+
+go 1.19
