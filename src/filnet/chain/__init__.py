@@ -1,0 +1,1 @@
+"""Chain data: messages (blocks, tipsets and the chain store come later)."""

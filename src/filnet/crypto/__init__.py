@@ -1,0 +1,1 @@
+"""Keys, signatures (secp256k1, BLS), randomness draws, the VRF and the keystore."""
