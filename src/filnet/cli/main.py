@@ -22,8 +22,16 @@ def cli() -> None:
 
 def _register() -> None:
     from filnet.cli.data import data
+    from filnet.cli.message import message
+    from filnet.cli.proofs import proofs
+    from filnet.cli.state import state
+    from filnet.cli.wallet import wallet
 
     cli.add_command(data)
+    cli.add_command(message)
+    cli.add_command(proofs)
+    cli.add_command(state)
+    cli.add_command(wallet)
 
 
 def _describe_os_error(e: OSError) -> str:

@@ -1,0 +1,1 @@
+"""The cron actor (f03): calls registered actors at the end of every epoch."""

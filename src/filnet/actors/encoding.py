@@ -1,0 +1,99 @@
+"""Checked conversions from decoded DAG-CBOR values to the typed fields of actor state.
+
+Actor states are CBOR tuples (arrays with a fixed field order, as builtin-actors' ``tuple`` serde and
+Lotus's cbor-gen write them). These helpers raise :class:`DecodeError` naming the type and field that is
+wrong, so a hostile or corrupt state never surfaces as an IndexError or a TypeError.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from filnet.core.address import Address
+from filnet.core.token import decode_bigint, encode_bigint
+from filnet.errors import DecodeError
+from filnet.ipld import dagcbor
+from filnet.ipld.cid import CID
+
+INT64_MIN: Final = -(1 << 63)
+INT64_MAX: Final = (1 << 63) - 1
+UINT64_MAX: Final = (1 << 64) - 1
+
+
+def fields(raw: Any, count: int, what: str) -> list[Any]:
+    """The elements of a CBOR tuple of exactly ``count`` fields."""
+    if not isinstance(raw, list) or len(raw) != count:
+        got = f"{len(raw)} fields" if isinstance(raw, list) else type(raw).__name__
+        raise DecodeError(f"{what}: expected a tuple of {count} fields, got {got}")
+    return raw
+
+
+def decode_block(data: bytes, what: str) -> Any:
+    """Decode a state block, naming the type on failure."""
+    try:
+        return dagcbor.decode(data)
+    except DecodeError as e:
+        raise DecodeError(f"{what}: {e.reason}") from None
+
+
+def as_uint(raw: Any, what: str) -> int:
+    """An unsigned 64-bit integer field."""
+    if type(raw) is not int or not 0 <= raw <= UINT64_MAX:
+        raise DecodeError(f"{what}: expected an unsigned 64-bit integer, got {raw!r}")
+    return raw
+
+
+def as_int(raw: Any, what: str) -> int:
+    """A signed 64-bit integer field (epochs, transaction IDs)."""
+    if type(raw) is not int or not INT64_MIN <= raw <= INT64_MAX:
+        raise DecodeError(f"{what}: expected a signed 64-bit integer, got {raw!r}")
+    return raw
+
+
+def as_bytes(raw: Any, what: str) -> bytes:
+    """A byte-string field."""
+    if not isinstance(raw, bytes):
+        raise DecodeError(f"{what}: expected bytes, got {type(raw).__name__}")
+    return raw
+
+
+def as_str(raw: Any, what: str) -> str:
+    """A text-string field."""
+    if not isinstance(raw, str):
+        raise DecodeError(f"{what}: expected a string, got {type(raw).__name__}")
+    return raw
+
+
+def as_cid(raw: Any, what: str) -> CID:
+    """A link field."""
+    if not isinstance(raw, CID):
+        raise DecodeError(f"{what}: expected a link, got {type(raw).__name__}")
+    return raw
+
+
+def as_list(raw: Any, what: str) -> list[Any]:
+    """An array field."""
+    if not isinstance(raw, list):
+        raise DecodeError(f"{what}: expected an array, got {type(raw).__name__}")
+    return raw
+
+
+def as_bigint(raw: Any, what: str) -> int:
+    """A Filecoin BigInt field (bytes: empty for zero, sign byte then big-endian magnitude)."""
+    try:
+        return decode_bigint(as_bytes(raw, what))
+    except DecodeError as e:
+        raise DecodeError(f"{what}: {e.reason}") from None
+
+
+def bigint(value: int) -> bytes:
+    """The BigInt byte form of ``value``."""
+    return encode_bigint(value)
+
+
+def as_address(raw: Any, what: str) -> Address:
+    """An address field (its byte form in a CBOR byte string)."""
+    try:
+        return Address.from_bytes(as_bytes(raw, what))
+    except DecodeError as e:
+        raise DecodeError(f"{what}: {e.reason}") from None

@@ -1,0 +1,1 @@
+"""The payment channel actor: off-chain vouchers from one party to another, settled on chain."""

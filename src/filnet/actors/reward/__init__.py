@@ -1,0 +1,1 @@
+"""The reward actor (f02): mints block rewards (simple plus baseline minting)."""

@@ -1,0 +1,1 @@
+"""The system actor (f00): holds the builtin-actor manifest."""
