@@ -1,0 +1,152 @@
+"""End-to-end tests of `filnet data …`: real files in, real CARs out, outputs checked against each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from filnet.cli.main import main
+
+
+def exit_code(*args: str) -> int:
+    """Run the CLI in-process and return its exit code."""
+    try:
+        main(list(args))
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    code = exit_code(*args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    root = tmp_path / "sample"
+    (root / "sub").mkdir(parents=True)
+    (root / "hello.txt").write_bytes(b"hello world\n")
+    (root / "sub" / "data.bin").write_bytes(bytes(i % 251 for i in range(3_000_000)))
+    (root / "sub" / "empty").write_bytes(b"")
+    return root
+
+
+def test_cid_of_a_file_matches_the_unixfs_vector(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = tmp_path / "hello.txt"
+    f.write_bytes(b"hello world\n")
+    # `ipfs add --only-hash` of "hello world\n" (Kubo default profile).
+    code, out, _ = run_cli(capsys, "data", "cid", str(f), "--profile", "kubo-v0")
+    assert code == 0
+    assert out.strip() == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+
+
+def test_prep_writes_a_car_whose_commp_and_contents_check_out(
+    capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path
+) -> None:
+    car = tmp_path / "out.car"
+    code, out, err = run_cli(capsys, "data", "prep", str(sample), "--out", str(car), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report) == {"root", "car", "car_size", "payload_size", "piece_cid", "piece_cid_v2", "piece_size"}
+    assert report["car_size"] == car.stat().st_size
+    assert report["payload_size"] == 12 + 3_000_000
+    assert report["piece_cid"].startswith("baga6ea4sea")
+    assert report["piece_cid_v2"].startswith("bafkzcib")
+    assert report["piece_size"] >= car.stat().st_size * 128 // 127
+
+    code, out, _ = run_cli(capsys, "data", "cid", str(sample), "--json")
+    assert json.loads(out)["root"] == report["root"]
+
+    code, out, _ = run_cli(capsys, "data", "commp", str(car), "--json")
+    commp = json.loads(out)
+    assert commp["piece_cid"] == report["piece_cid"]
+    assert commp["piece_cid_v2"] == report["piece_cid_v2"]
+    assert commp["payload_size"] == report["car_size"]
+
+    code, out, _ = run_cli(capsys, "data", "verify", str(car), "--json")
+    assert code == 0 and json.loads(out)["complete"] is True
+
+    code, out, _ = run_cli(capsys, "data", "ls", str(car), "--json")
+    names = sorted(e["name"] for e in json.loads(out))
+    assert names == ["hello.txt", "sub"]
+
+    code, out, _ = run_cli(capsys, "data", "ls", str(car), f"{report['root']}/sub", "--json")
+    assert {e["name"]: e["size"] for e in json.loads(out)} == {"data.bin": 3_000_000, "empty": 0}
+
+    dest = tmp_path / "unpacked"
+    code, _, err = run_cli(capsys, "data", "unpack", str(car), "--out", str(dest))
+    assert code == 0, err
+    assert (dest / "hello.txt").read_bytes() == b"hello world\n"
+    assert (dest / "sub" / "data.bin").read_bytes() == (sample / "sub" / "data.bin").read_bytes()
+    assert (dest / "sub" / "empty").read_bytes() == b""
+
+
+def test_cat_reads_ranges_and_rejects_a_length_past_the_end(
+    capsysbinary: pytest.CaptureFixture[bytes], sample: Path, tmp_path: Path
+) -> None:
+    car = tmp_path / "out.car"
+    assert exit_code("data", "prep", str(sample), "--out", str(car), "--json") == 0
+    root = json.loads(capsysbinary.readouterr().out)["root"]
+    data = (sample / "sub" / "data.bin").read_bytes()
+
+    assert exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "1048570", "--length", "20") == 0
+    assert capsysbinary.readouterr().out == data[1048570:1048590]
+
+    assert exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "2999990", "--length", "20") == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.count("\n") == 1 and "3000000" in err
+
+
+def test_a_corrupt_car_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path) -> None:
+    car = tmp_path / "out.car"
+    run_cli(capsys, "data", "prep", str(sample / "sub"), "--out", str(car))
+    blob = bytearray(car.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    bad = tmp_path / "bad.car"
+    bad.write_bytes(bytes(blob))
+    code, out, err = run_cli(capsys, "data", "verify", str(bad))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+    truncated = tmp_path / "truncated.car"
+    truncated.write_bytes(car.read_bytes()[:-100])
+    code, _, err = run_cli(capsys, "data", "verify", str(truncated))
+    assert code == 2 and "offset" in err
+
+
+def test_prep_leaves_no_partial_output_when_the_input_is_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_car = tmp_path / "never.car"
+    code, _, err = run_cli(capsys, "data", "prep", str(tmp_path / "nope"), "--out", str(out_car))
+    assert code == 2 and "nope" in err
+    assert not out_car.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_unknown_profile_is_named(capsys: pytest.CaptureFixture[str], sample: Path) -> None:
+    code, _, err = run_cli(capsys, "data", "cid", str(sample), "--profile", "fast")
+    assert code == 2 and "'fast'" in err and "unixfs-v1-2025" in err
+
+
+def test_the_console_entry_point_prints_one_line_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "garbage.car"
+    bad.write_bytes(b"\xff\x00garbage")
+    proc = subprocess.run(
+        [sys.executable, "-m", "filnet.cli.main", "data", "verify", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
