@@ -1,0 +1,278 @@
+"""The UnixFS ``Data`` protobuf carried in a DAG-PB node's Data field, byte for byte as go-unixfs and
+ipfs-unixfs write it.
+
+Schema (ipfs/specs ``unixfs.proto``, proto2)::
+
+    message Data {
+      enum DataType { Raw = 0; Directory = 1; File = 2; Metadata = 3; Symlink = 4; HAMTShard = 5; }
+      required DataType Type = 1;   optional bytes Data = 2;     optional uint64 filesize = 3;
+      repeated uint64 blocksizes = 4;  optional uint64 hashType = 5;  optional uint64 fanout = 6;
+      optional uint32 mode = 7;     optional UnixTime mtime = 8;
+    }
+    message UnixTime { required int64 Seconds = 1; optional fixed32 FractionalNanoseconds = 2; }
+
+Both reference encoders write present fields in field-number order, ``blocksizes`` unpacked (one key per
+value). Which fields are present is the writers' choice, captured by the constructors below: an empty
+``Data`` is left out, files always carry ``filesize``, directories and symlinks never do, shards carry
+``hashType`` and ``fanout`` (ipfs-unixfs ``marshal()``; go-unixfs ``FilePBData``/``HAMTShardData``).
+
+Decoding is strict: fields in ascending order, no duplicates or unknown fields, known wire types, minimal
+varints; every error is a :class:`DecodeError` with the byte offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
+
+from filnet.errors import DecodeError, InvalidInput
+
+
+class DataType(IntEnum):
+    """The UnixFS node kinds (``Data.Type``)."""
+
+    RAW = 0
+    DIRECTORY = 1
+    FILE = 2
+    METADATA = 3
+    SYMLINK = 4
+    HAMT_SHARD = 5
+
+
+@dataclass(frozen=True, slots=True)
+class UnixTime:
+    """A modification time: seconds since the epoch (may be negative) and optional nanoseconds."""
+
+    seconds: int
+    nanos: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnixFSData:
+    """A decoded UnixFS ``Data`` message; ``None`` / ``()`` means the field is absent."""
+
+    type: DataType
+    data: bytes | None = None
+    filesize: int | None = None
+    blocksizes: tuple[int, ...] = ()
+    hash_type: int | None = None
+    fanout: int | None = None
+    mode: int | None = None
+    mtime: UnixTime | None = None
+
+    def content_size(self) -> int:
+        """Bytes of file content this node stands for: its own data plus its children's blocksizes."""
+        return (len(self.data) if self.data else 0) + sum(self.blocksizes)
+
+
+# -- constructors: the field presence the reference writers use ---------------------------------------
+
+
+def file_data(data: bytes = b"", blocksizes: tuple[int, ...] = ()) -> UnixFSData:
+    """A File node: its inline ``data`` (left out when empty) and the content sizes of its children."""
+    return UnixFSData(
+        DataType.FILE, data or None, filesize=len(data) + sum(blocksizes), blocksizes=blocksizes
+    )
+
+
+def directory_data() -> UnixFSData:
+    """A plain Directory node (``08 01``)."""
+    return UnixFSData(DataType.DIRECTORY)
+
+
+def symlink_data(target: bytes) -> UnixFSData:
+    """A Symlink node whose Data is the link target (go-unixfs ``SymlinkData``: no filesize)."""
+    return UnixFSData(DataType.SYMLINK, target or None)
+
+
+def hamt_shard_data(bitfield: bytes, fanout: int, hash_type: int) -> UnixFSData:
+    """A HAMTShard node: occupancy bitfield (big-endian, leading zero bytes trimmed), fanout, hash code."""
+    return UnixFSData(DataType.HAMT_SHARD, bitfield or None, hash_type=hash_type, fanout=fanout)
+
+
+# -- encoding ------------------------------------------------------------------------------------------
+
+_VARINT: Final = 0
+_BYTES: Final = 2
+_UINT64_LIMIT: Final = 1 << 64
+_UINT32_LIMIT: Final = 1 << 32
+_INT64_MIN: Final = -(1 << 63)
+_MAX_VARINT_BYTES: Final = 10
+
+
+def _varint(value: int) -> bytes:
+    """A protobuf varint of an unsigned 64-bit value."""
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _uint(value: int | None, limit: int, what: str) -> int:
+    """``value`` checked to be an unsigned integer below ``limit``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < limit:
+        raise InvalidInput(f"UnixFS {what} {value!r} is out of range")
+    return value
+
+
+def _encode_mtime(mtime: UnixTime) -> bytes:
+    """The body of a UnixTime message."""
+    seconds = mtime.seconds
+    if not isinstance(seconds, int) or not _INT64_MIN <= seconds < 1 << 63:
+        raise InvalidInput(f"UnixFS mtime seconds {seconds!r} is not a 64-bit integer")
+    # int64 varints carry negative values as their 64-bit two's complement (always 10 bytes).
+    out = b"\x08" + _varint(seconds & (_UINT64_LIMIT - 1))
+    if mtime.nanos is not None:
+        nanos = _uint(mtime.nanos, 1_000_000_000, "mtime nanoseconds")
+        out += b"\x15" + nanos.to_bytes(4, "little")
+    return out
+
+
+def encode_data(node: UnixFSData) -> bytes:
+    """The canonical bytes of a UnixFS ``Data`` message: present fields in field-number order."""
+    out = bytearray(b"\x08")
+    out += _varint(_uint(int(node.type), 6, "Type"))
+    if node.data is not None:
+        out += b"\x12" + _varint(len(node.data)) + node.data
+    if node.filesize is not None:
+        out += b"\x18" + _varint(_uint(node.filesize, _UINT64_LIMIT, "filesize"))
+    for size in node.blocksizes:
+        out += b"\x20" + _varint(_uint(size, _UINT64_LIMIT, "blocksize"))
+    if node.hash_type is not None:
+        out += b"\x28" + _varint(_uint(node.hash_type, _UINT64_LIMIT, "hashType"))
+    if node.fanout is not None:
+        out += b"\x30" + _varint(_uint(node.fanout, _UINT64_LIMIT, "fanout"))
+    if node.mode is not None:
+        out += b"\x38" + _varint(_uint(node.mode, _UINT32_LIMIT, "mode"))
+    if node.mtime is not None:
+        body = _encode_mtime(node.mtime)
+        out += b"\x42" + _varint(len(body)) + body
+    return bytes(out)
+
+
+# -- decoding ------------------------------------------------------------------------------------------
+
+#: field number -> (name, wire type)
+_FIELDS: Final = {
+    1: ("Type", _VARINT),
+    2: ("Data", _BYTES),
+    3: ("filesize", _VARINT),
+    4: ("blocksizes", _VARINT),
+    5: ("hashType", _VARINT),
+    6: ("fanout", _VARINT),
+    7: ("mode", _VARINT),
+    8: ("mtime", _BYTES),
+}
+
+
+def _read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+    """A minimal uint64 varint at ``pos`` (before ``end``); return it and the offset after it."""
+    start = pos
+    value = 0
+    shift = 0
+    while True:
+        if pos >= end:
+            raise DecodeError("truncated varint", start)
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            break
+        shift += 7
+        if pos - start >= _MAX_VARINT_BYTES:
+            raise DecodeError("varint longer than 10 bytes", start)
+    if b == 0 and pos - start > 1:
+        raise DecodeError("non-minimal varint", start)
+    if value >= _UINT64_LIMIT:
+        raise DecodeError("varint exceeds 64 bits", start)
+    return value, pos
+
+
+def _read_length(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
+    """Bounds ``(start, stop)`` of a length-delimited field whose length varint is at ``pos``."""
+    length, start = _read_varint(buf, pos, end)
+    if length > end - start:
+        raise DecodeError(f"{what} length {length} exceeds the {end - start} bytes left", pos)
+    return start, start + length
+
+
+def _decode_mtime(buf: bytes, pos: int, end: int) -> UnixTime:
+    """Decode the UnixTime message spanning ``buf[pos:end]``."""
+    seconds: int | None = None
+    nanos: int | None = None
+    while pos < end:
+        key_at = pos
+        key, pos = _read_varint(buf, pos, end)
+        if key == 0x08 and seconds is None and nanos is None:
+            raw, pos = _read_varint(buf, pos, end)
+            seconds = raw - _UINT64_LIMIT if raw >= 1 << 63 else raw
+        elif key == 0x15 and nanos is None:
+            if end - pos < 4:
+                raise DecodeError("truncated UnixTime.FractionalNanoseconds", pos)
+            nanos = int.from_bytes(buf[pos : pos + 4], "little")
+            if nanos >= 1_000_000_000:
+                raise DecodeError(f"UnixTime.FractionalNanoseconds {nanos} is not below 10^9", pos)
+            pos += 4
+        else:
+            raise DecodeError(f"UnixTime field key 0x{key:x} is unknown, repeated or out of order", key_at)
+    if seconds is None:
+        raise DecodeError("UnixTime without Seconds", end)
+    return UnixTime(seconds, nanos)
+
+
+def decode_data(raw: bytes | memoryview) -> UnixFSData:
+    """Decode a UnixFS ``Data`` message; :class:`DecodeError` with the offset on anything non-canonical."""
+    buf = bytes(raw)
+    end = len(buf)
+    pos = 0
+    last = 0
+    ints: dict[int, int] = {}
+    data: bytes | None = None
+    mtime: UnixTime | None = None
+    blocksizes: list[int] = []
+    while pos < end:
+        key_at = pos
+        key, pos = _read_varint(buf, pos, end)
+        number, wire = key >> 3, key & 7
+        known = _FIELDS.get(number)
+        if known is None:
+            raise DecodeError(f"unknown UnixFS Data field {number} (wire type {wire})", key_at)
+        name, expected = known
+        if wire != expected:
+            raise DecodeError(f"UnixFS Data.{name} has wire type {wire}, expected {expected}", key_at)
+        if number < last or (number == last and number != 4):
+            raise DecodeError(f"UnixFS Data.{name} repeated or out of field order", key_at)
+        last = number
+        if wire == _BYTES:
+            start, pos = _read_length(buf, pos, end, f"UnixFS Data.{name}")
+            if number == 2:
+                data = buf[start:pos]
+            else:
+                mtime = _decode_mtime(buf, start, pos)
+            continue
+        value, pos = _read_varint(buf, pos, end)
+        if number == 1 and value > max(DataType):
+            raise DecodeError(f"unknown UnixFS Data.Type {value}", key_at)
+        if number == 7 and value >= _UINT32_LIMIT:
+            raise DecodeError(f"UnixFS Data.mode {value} exceeds 32 bits", key_at)
+        if number == 4:
+            blocksizes.append(value)
+        else:
+            ints[number] = value
+    if 1 not in ints:
+        raise DecodeError("UnixFS Data without the required Type field", 0)
+    return UnixFSData(
+        type=DataType(ints[1]),
+        data=data,
+        filesize=ints.get(3),
+        blocksizes=tuple(blocksizes),
+        hash_type=ints.get(5),
+        fanout=ints.get(6),
+        mode=ints.get(7),
+        mtime=mtime,
+    )
