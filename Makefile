@@ -21,9 +21,16 @@ $(STAMP): $(PY) $(SOURCES)
 
 install: $(STAMP)
 
-# Real programs that interop tests talk to: Go (math/rand streams behind the CommP vectors).
-# Installed from Debian's packages when missing; tests fail (not skip) under CI when they are absent.
-system-deps:
+# Real programs that interop tests talk to: Go (math/rand streams behind the CommP vectors) from Debian's
+# packages when missing, and the pinned JavaScript packages of interop/package.json (Helia's UnixFS importer)
+# for Node. Tests fail (not skip) under CI when these are absent.
+INTEROP_STAMP := interop/node_modules/.installed
+
+$(INTEROP_STAMP): interop/package.json
+	cd interop && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+system-deps: $(INTEROP_STAMP)
 	@command -v go >/dev/null 2>&1 || { \
 		echo "installing Go (Debian golang-go) for the CommP vector test"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null) \

@@ -1,11 +1,8 @@
 """Cross-checks against the real ipfs-unixfs-importer (Helia's importer) running under Node.
 
-Set up once, outside the repository::
-
-    mkdir -p /tmp/unixfs-interop && cd /tmp/unixfs-interop && npm init -y && \
-        npm install ipfs-unixfs-importer@17.1.1 blockstore-core
-
-(or point ``FILNET_UNIXFS_INTEROP`` at another directory holding that ``node_modules``).
+`make test` installs the pinned JavaScript packages of ``interop/package.json`` into ``interop/node_modules``
+(or point ``FILNET_UNIXFS_INTEROP`` at another directory holding that ``node_modules``). Without them the
+tests skip on a developer machine and fail under CI, where they must run.
 """
 
 from __future__ import annotations
@@ -24,7 +21,8 @@ from filnet.unixfs.importer import DirLink, DiscardSink, build_directory, import
 from filnet.unixfs.profiles import PROFILES
 from tests.unixfs.trees import Tree, js_entries, pattern, sharded_tree, small_tree, write_tree
 
-INTEROP_DIR = Path(os.environ.get("FILNET_UNIXFS_INTEROP", "/tmp/unixfs-interop"))
+REPO = Path(__file__).resolve().parents[2]
+INTEROP_DIR = Path(os.environ.get("FILNET_UNIXFS_INTEROP", REPO / "interop"))
 SCRIPT = Path(__file__).parent / "js" / "import.mjs"
 
 #: ipfs-unixfs-importer options that reproduce each profile.
@@ -34,13 +32,11 @@ JS_OPTIONS: dict[str, dict[str, Any]] = {
     "kubo-v0": {"profile": "unixfs-v0-2015"},
 }
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "ipfs-unixfs-importer").is_dir(),
-        reason=f"node or ipfs-unixfs-importer not installed in {INTEROP_DIR} (see this module's docstring)",
-    ),
-]
+_MISSING = shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "ipfs-unixfs-importer").is_dir()
+_WHY = f"node or ipfs-unixfs-importer not installed in {INTEROP_DIR} (run `make test`, which installs them)"
+if _MISSING and os.environ.get("CI"):
+    pytest.fail(f"interop tests cannot run under CI: {_WHY}", pytrace=False)
+pytestmark = [pytest.mark.interop, pytest.mark.skipif(_MISSING, reason=_WHY)]
 
 
 @pytest.fixture(scope="module")
