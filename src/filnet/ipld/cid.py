@@ -15,6 +15,14 @@ from filnet.ipld.varint import decode_uvarint, encode_uvarint
 _V0_PREFIX: Final = b"\x12\x20"
 _V0_LENGTH: Final = 34
 
+#: CIDv1 headers (the four varints before the digest) already validated, by their bytes, mapped to
+#: ``(codec, hash code, digest length)``. A node meets a handful of distinct headers (Filecoin's
+#: ``01 71 a0e402 20``, UnixFS's ``01 55 12 20`` ...), so decoding a CID is mostly a dict lookup. Whether
+#: a header is valid depends on its bytes alone, which is what makes caching it sound.
+_KNOWN_HEADERS: dict[bytes, tuple[int, int, int]] = {}
+_MAX_KNOWN_HEADERS: Final = 256
+_MAX_HEADER_BYTES: Final = 4 * 9
+
 
 class CID:
     """An immutable content identifier.
@@ -80,13 +88,42 @@ class CID:
             end = offset + _V0_LENGTH
             if end > len(data):
                 raise DecodeError("truncated CIDv0", offset)
-            return cls.v0(bytes(data[offset + 2 : end])), end
+            raw = bytes(data[offset:end])
+            return cls._from_parts(0, codecs.DAG_PB, multihash.SHA2_256, raw[2:], raw), end
+        header_end = _v1_header_end(data, offset)
+        known = _KNOWN_HEADERS.get(bytes(data[offset:header_end])) if header_end else None
+        if known is not None:
+            # Fast path, same result as the full parse (tests/ipld/test_cid.py compares the two).
+            codec, hash_code, size = known
+            end = header_end + size
+            if end <= len(data):
+                raw = bytes(data[offset:end])
+                return cls._from_parts(1, codec, hash_code, raw[header_end - offset :], raw), end
+        return cls._parse_v1(data, offset)
+
+    @classmethod
+    def _parse_v1(cls, data: bytes | memoryview, offset: int) -> tuple[CID, int]:
+        """The full parse of a CIDv1 behind :meth:`decode_prefix`; remembers each valid header it meets."""
         version, pos = decode_uvarint(data, offset)
         if version != 1:
             raise DecodeError(f"unsupported CID version {version}", offset)
         codec, pos = decode_uvarint(data, pos)
         mh, end = multihash.decode(data, pos)
-        return cls(1, codec, mh.code, mh.digest), end
+        cid = cls(1, codec, mh.code, mh.digest)
+        if len(_KNOWN_HEADERS) < _MAX_KNOWN_HEADERS:
+            _KNOWN_HEADERS[cid._bytes[: len(cid._bytes) - len(mh.digest)]] = (codec, mh.code, len(mh.digest))
+        return cid, end
+
+    @classmethod
+    def _from_parts(cls, version: int, codec: int, hash_code: int, digest: bytes, raw: bytes) -> CID:
+        """A CID from validated parts and their canonical binary form, without encoding it again."""
+        cid = object.__new__(cls)
+        object.__setattr__(cid, "version", version)
+        object.__setattr__(cid, "codec", codec)
+        object.__setattr__(cid, "hash_code", hash_code)
+        object.__setattr__(cid, "digest", digest)
+        object.__setattr__(cid, "_bytes", raw)
+        return cid
 
     @classmethod
     def parse(cls, text: str) -> CID:
@@ -163,3 +200,14 @@ class CID:
 
     def __reduce__(self) -> tuple[object, tuple[int, int, int, bytes]]:
         return (CID, (self.version, self.codec, self.hash_code, self.digest))
+
+
+def _v1_header_end(data: bytes | memoryview, offset: int) -> int:
+    """Offset just past the first four varints at ``offset`` (a CIDv1 header), or 0 if there are not four."""
+    count = 0
+    for pos in range(offset, min(len(data), offset + _MAX_HEADER_BYTES)):
+        if data[pos] < 0x80:
+            count += 1
+            if count == 4:
+                return pos + 1
+    return 0

@@ -14,6 +14,8 @@ from filnet.errors import DecodeError, UnsupportedCodec
 
 B58_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX: Final = {c: i for i, c in enumerate(B58_ALPHABET)}
+_HEX_LOWER: Final = frozenset("0123456789abcdef")
+_HEX_UPPER: Final = frozenset("0123456789ABCDEF")
 
 PREFIXES: Final = {
     "base32": "b",
@@ -101,10 +103,14 @@ def decode(text: str) -> tuple[str, bytes]:
     if prefix == "z":
         return "base58btc", b58decode(body)
     if prefix in "fF":
+        # bytes.fromhex skips whitespace and takes either case; a multibase string has one spelling only.
+        digits = _HEX_LOWER if prefix == "f" else _HEX_UPPER
+        if not digits.issuperset(body):
+            raise DecodeError(f"invalid base16: characters outside {''.join(sorted(digits))}")
         try:
             return ("base16" if prefix == "f" else "base16upper"), bytes.fromhex(body)
         except ValueError:
-            raise DecodeError("invalid base16") from None
+            raise DecodeError("invalid base16: odd number of digits") from None
     if prefix == "m":
         return "base64", _b64decode(body, None)
     if prefix == "u":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from filnet.errors import DecodeError
+from filnet.errors import DecodeError, InvalidInput
 
 MAX_VARINT_BYTES = 9
 MAX_VARINT = (1 << 63) - 1
@@ -16,7 +16,7 @@ MAX_VARINT = (1 << 63) - 1
 def encode_uvarint(value: int) -> bytes:
     """Encode a non-negative integer below 2**63 as an unsigned varint."""
     if value < 0 or value > MAX_VARINT:
-        raise ValueError(f"varint out of range: {value}")
+        raise InvalidInput(f"varint out of range: {value}")
     if value < 0x80:
         return bytes((value,))
     out = bytearray()
