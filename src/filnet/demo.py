@@ -88,8 +88,10 @@ def run(workdir: Path) -> None:
     step("5. Read a file, and a byte range of another, straight out of the CAR")
     filnet("data", "cat", str(car), f"{prep['root']}/README.txt")
     ranged = subprocess.run(
-        [sys.executable, "-m", "filnet.cli.main", "data", "cat", str(car), f"{prep['root']}/photos/big.bin"]
-        + ["--offset", "5000000", "--length", "64"],
+        [
+            *(sys.executable, "-m", "filnet.cli.main", "data", "cat", str(car)),
+            *(f"{prep['root']}/photos/big.bin", "--offset", "5000000", "--length", "64"),
+        ],
         capture_output=True,
         check=True,
     ).stdout

@@ -55,7 +55,15 @@ def test_prep_writes_a_car_whose_commp_and_contents_check_out(
     code, out, err = run_cli(capsys, "data", "prep", str(sample), "--out", str(car), "--json")
     assert code == 0, err
     report = json.loads(out)
-    assert set(report) == {"root", "car", "car_size", "payload_size", "piece_cid", "piece_cid_v2", "piece_size"}
+    assert set(report) == {
+        "root",
+        "car",
+        "car_size",
+        "payload_size",
+        "piece_cid",
+        "piece_cid_v2",
+        "piece_size",
+    }
     assert report["car_size"] == car.stat().st_size
     assert report["payload_size"] == 12 + 3_000_000
     assert report["piece_cid"].startswith("baga6ea4sea")
@@ -97,15 +105,23 @@ def test_cat_reads_ranges_and_rejects_a_length_past_the_end(
     root = json.loads(capsysbinary.readouterr().out)["root"]
     data = (sample / "sub" / "data.bin").read_bytes()
 
-    assert exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "1048570", "--length", "20") == 0
+    assert (
+        exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "1048570", "--length", "20")
+        == 0
+    )
     assert capsysbinary.readouterr().out == data[1048570:1048590]
 
-    assert exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "2999990", "--length", "20") == 2
+    assert (
+        exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--offset", "2999990", "--length", "20")
+        == 2
+    )
     err = capsysbinary.readouterr().err.decode()
     assert err.count("\n") == 1 and "3000000" in err
 
 
-def test_a_corrupt_car_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path) -> None:
+def test_a_corrupt_car_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], sample: Path, tmp_path: Path
+) -> None:
     car = tmp_path / "out.car"
     run_cli(capsys, "data", "prep", str(sample / "sub"), "--out", str(car))
     blob = bytearray(car.read_bytes())

@@ -25,7 +25,24 @@ if _MISSING and os.environ.get("CI"):
 pytestmark = [pytest.mark.interop, pytest.mark.skipif(_MISSING, reason=_WHY)]
 
 #: Sizes around the Fr32 quad (127 bytes) and tree-size boundaries, plus a few odd ones.
-SIZES = [65, 96, 126, 127, 128, 253, 254, 255, 1000, 2032, 4064, 127 * 64, 127 * 64 + 1, 65_535, 1 << 20, 3_000_001]
+SIZES = [
+    65,
+    96,
+    126,
+    127,
+    128,
+    253,
+    254,
+    255,
+    1000,
+    2032,
+    4064,
+    127 * 64,
+    127 * 64 + 1,
+    65_535,
+    1 << 20,
+    3_000_001,
+]
 
 
 def data_segment_cids(paths: list[Path]) -> dict[str, dict[str, object]]:

@@ -32,7 +32,9 @@ JS_OPTIONS: dict[str, dict[str, Any]] = {
     "kubo-v0": {"profile": "unixfs-v0-2015"},
 }
 
-_MISSING = shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "ipfs-unixfs-importer").is_dir()
+_MISSING = (
+    shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "ipfs-unixfs-importer").is_dir()
+)
 _WHY = f"node or ipfs-unixfs-importer not installed in {INTEROP_DIR} (run `make test`, which installs them)"
 if _MISSING and os.environ.get("CI"):
     pytest.fail(f"interop tests cannot run under CI: {_WHY}", pytrace=False)
