@@ -19,23 +19,25 @@ from typing import Final
 
 from filnet.errors import DecodeError, InvalidInput, UnsupportedCodec
 from filnet.ipld.cid import CID
+from filnet.ipld.protobuf import (
+    UINT64_LIMIT,
+    WIRE_BYTES,
+    WIRE_VARINT,
+    encode_varint,
+    read_length_delimited,
+    read_varint,
+)
 
 # Field keys are ``field_number << 3 | wire_type``; all of ours fit one byte, so a key byte >= 0x80 is
 # always either an unknown field (number >= 16) or a non-minimal key, both invalid.
-_WIRE_VARINT: Final = 0
-_WIRE_BYTES: Final = 2
-_NODE_DATA: Final = 1 << 3 | _WIRE_BYTES  # 0x0a
-_NODE_LINKS: Final = 2 << 3 | _WIRE_BYTES  # 0x12
-_LINK_HASH: Final = 1 << 3 | _WIRE_BYTES  # 0x0a
-_LINK_NAME: Final = 2 << 3 | _WIRE_BYTES  # 0x12
-_LINK_TSIZE: Final = 3 << 3 | _WIRE_VARINT  # 0x18
+_NODE_DATA: Final = 1 << 3 | WIRE_BYTES  # 0x0a
+_NODE_LINKS: Final = 2 << 3 | WIRE_BYTES  # 0x12
+_LINK_HASH: Final = 1 << 3 | WIRE_BYTES  # 0x0a
+_LINK_NAME: Final = 2 << 3 | WIRE_BYTES  # 0x12
+_LINK_TSIZE: Final = 3 << 3 | WIRE_VARINT  # 0x18
 
-_NODE_FIELDS: Final = {1: ("Data", _WIRE_BYTES), 2: ("Links", _WIRE_BYTES)}
-_LINK_FIELDS: Final = {1: ("Hash", _WIRE_BYTES), 2: ("Name", _WIRE_BYTES), 3: ("Tsize", _WIRE_VARINT)}
-
-#: protobuf uint64 varints take at most 10 bytes.
-_MAX_VARINT_BYTES: Final = 10
-_UINT64_LIMIT: Final = 1 << 64
+_NODE_FIELDS: Final = {1: ("Data", WIRE_BYTES), 2: ("Links", WIRE_BYTES)}
+_LINK_FIELDS: Final = {1: ("Hash", WIRE_BYTES), 2: ("Name", WIRE_BYTES), 3: ("Tsize", WIRE_VARINT)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,25 +60,13 @@ class PBNode:
 # -- encoding ----------------------------------------------------------------------------------------
 
 
-def _varint(value: int) -> bytes:
-    """A protobuf varint of an unsigned 64-bit integer."""
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def _encode_link(link: PBLink, index: int) -> bytes:
     """The protobuf body of one PBLink (without its key and length)."""
     if not isinstance(link.hash, CID):
         raise InvalidInput(f"PBLink {index}: hash must be a CID, got {type(link.hash).__name__}")
     cid = bytes(link.hash)
     out = bytearray((_LINK_HASH,))
-    out += _varint(len(cid))
+    out += encode_varint(len(cid))
     out += cid
     if link.name is not None:
         try:
@@ -84,14 +74,14 @@ def _encode_link(link: PBLink, index: int) -> bytes:
         except (UnicodeEncodeError, AttributeError):
             raise InvalidInput(f"PBLink {index}: name {link.name!r} is not a valid UTF-8 string") from None
         out.append(_LINK_NAME)
-        out += _varint(len(name))
+        out += encode_varint(len(name))
         out += name
     if link.tsize is not None:
         tsize = link.tsize
-        if not isinstance(tsize, int) or isinstance(tsize, bool) or not 0 <= tsize < _UINT64_LIMIT:
+        if not isinstance(tsize, int) or isinstance(tsize, bool) or not 0 <= tsize < UINT64_LIMIT:
             raise InvalidInput(f"PBLink {index}: tsize {tsize!r} is not an unsigned 64-bit integer")
         out.append(_LINK_TSIZE)
-        out += _varint(tsize)
+        out += encode_varint(tsize)
     return bytes(out)
 
 
@@ -101,13 +91,13 @@ def encode(node: PBNode) -> bytes:
     for index, link in enumerate(node.links):
         body = _encode_link(link, index)
         out.append(_NODE_LINKS)
-        out += _varint(len(body))
+        out += encode_varint(len(body))
         out += body
     if node.data is not None:
         if not isinstance(node.data, (bytes, bytearray, memoryview)):
             raise InvalidInput(f"PBNode data must be bytes, got {type(node.data).__name__}")
         out.append(_NODE_DATA)
-        out += _varint(len(node.data))
+        out += encode_varint(len(node.data))
         out += node.data
     return bytes(out)
 
@@ -115,42 +105,9 @@ def encode(node: PBNode) -> bytes:
 # -- decoding ----------------------------------------------------------------------------------------
 
 
-def _read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
-    """A minimal protobuf uint64 varint at ``pos`` that ends before ``end``; return it and the next offset."""
-    if pos < end and buf[pos] < 0x80:
-        return buf[pos], pos + 1
-    start = pos
-    value = 0
-    shift = 0
-    while True:
-        if pos >= end:
-            raise DecodeError("truncated varint", start)
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            break
-        shift += 7
-        if pos - start >= _MAX_VARINT_BYTES:
-            raise DecodeError("varint longer than 10 bytes", start)
-    if b == 0:
-        raise DecodeError("non-minimal varint", start)
-    if value >= _UINT64_LIMIT:
-        raise DecodeError("varint exceeds 64 bits", start)
-    return value, pos
-
-
-def _read_bytes_field(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
-    """The bounds ``(start, stop)`` of a length-delimited field whose length varint is at ``pos``."""
-    length, start = _read_varint(buf, pos, end)
-    if length > end - start:
-        raise DecodeError(f"{what} length {length} exceeds the {end - start} bytes left", pos)
-    return start, start + length
-
-
 def _bad_key(buf: bytes, pos: int, end: int, fields: dict[int, tuple[str, int]], message: str) -> DecodeError:
     """The error for an unexpected field key at ``pos`` of a ``message``."""
-    key, _ = _read_varint(buf, pos, end)
+    key, _ = read_varint(buf, pos, end)
     number, wire = key >> 3, key & 7
     known = fields.get(number)
     if known is None:
@@ -169,7 +126,7 @@ def _decode_link(buf: bytes, pos: int, end: int) -> PBLink:
         if buf[pos] in (_LINK_NAME, _LINK_TSIZE):
             raise DecodeError("PBLink field before Hash: Hash must come first", pos)
         raise _bad_key(buf, pos, end, _LINK_FIELDS, "PBLink")
-    start, stop = _read_bytes_field(buf, pos + 1, end, "PBLink.Hash")
+    start, stop = read_length_delimited(buf, pos + 1, end, "PBLink.Hash")
     try:
         cid = CID.decode(buf[start:stop])
     except (DecodeError, UnsupportedCodec) as e:
@@ -178,7 +135,7 @@ def _decode_link(buf: bytes, pos: int, end: int) -> PBLink:
     pos = stop
     name = None
     if pos < end and buf[pos] == _LINK_NAME:
-        start, stop = _read_bytes_field(buf, pos + 1, end, "PBLink.Name")
+        start, stop = read_length_delimited(buf, pos + 1, end, "PBLink.Name")
         try:
             name = buf[start:stop].decode("utf-8")
         except UnicodeDecodeError as e:
@@ -186,7 +143,7 @@ def _decode_link(buf: bytes, pos: int, end: int) -> PBLink:
         pos = stop
     tsize = None
     if pos < end and buf[pos] == _LINK_TSIZE:
-        tsize, pos = _read_varint(buf, pos + 1, end)
+        tsize, pos = read_varint(buf, pos + 1, end)
     if pos != end:
         raise _bad_key(buf, pos, end, _LINK_FIELDS, "PBLink")
     return PBLink(cid, name, tsize)
@@ -202,11 +159,11 @@ def decode(data: bytes | memoryview) -> PBNode:
     while pos < end:
         key = buf[pos]
         if key == _NODE_LINKS and node_data is None:
-            start, stop = _read_bytes_field(buf, pos + 1, end, "PBNode.Links")
+            start, stop = read_length_delimited(buf, pos + 1, end, "PBNode.Links")
             links.append(_decode_link(buf, start, stop))
             pos = stop
         elif key == _NODE_DATA and node_data is None:
-            start, stop = _read_bytes_field(buf, pos + 1, end, "PBNode.Data")
+            start, stop = read_length_delimited(buf, pos + 1, end, "PBNode.Data")
             node_data = buf[start:stop]
             pos = stop
         else:

@@ -27,6 +27,14 @@ from enum import IntEnum
 from typing import Final
 
 from filnet.errors import DecodeError, InvalidInput
+from filnet.ipld.protobuf import (
+    UINT64_LIMIT,
+    WIRE_BYTES,
+    WIRE_VARINT,
+    encode_varint,
+    read_length_delimited,
+    read_varint,
+)
 
 
 class DataType(IntEnum):
@@ -93,24 +101,8 @@ def hamt_shard_data(bitfield: bytes, fanout: int, hash_type: int) -> UnixFSData:
 
 # -- encoding ------------------------------------------------------------------------------------------
 
-_VARINT: Final = 0
-_BYTES: Final = 2
-_UINT64_LIMIT: Final = 1 << 64
 _UINT32_LIMIT: Final = 1 << 32
 _INT64_MIN: Final = -(1 << 63)
-_MAX_VARINT_BYTES: Final = 10
-
-
-def _varint(value: int) -> bytes:
-    """A protobuf varint of an unsigned 64-bit value."""
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def _uint(value: int | None, limit: int, what: str) -> int:
@@ -126,7 +118,7 @@ def _encode_mtime(mtime: UnixTime) -> bytes:
     if not isinstance(seconds, int) or not _INT64_MIN <= seconds < 1 << 63:
         raise InvalidInput(f"UnixFS mtime seconds {seconds!r} is not a 64-bit integer")
     # int64 varints carry negative values as their 64-bit two's complement (always 10 bytes).
-    out = b"\x08" + _varint(seconds & (_UINT64_LIMIT - 1))
+    out = b"\x08" + encode_varint(seconds & (UINT64_LIMIT - 1))
     if mtime.nanos is not None:
         nanos = _uint(mtime.nanos, 1_000_000_000, "mtime nanoseconds")
         out += b"\x15" + nanos.to_bytes(4, "little")
@@ -136,22 +128,22 @@ def _encode_mtime(mtime: UnixTime) -> bytes:
 def encode_data(node: UnixFSData) -> bytes:
     """The canonical bytes of a UnixFS ``Data`` message: present fields in field-number order."""
     out = bytearray(b"\x08")
-    out += _varint(_uint(int(node.type), 6, "Type"))
+    out += encode_varint(_uint(int(node.type), 6, "Type"))
     if node.data is not None:
-        out += b"\x12" + _varint(len(node.data)) + node.data
+        out += b"\x12" + encode_varint(len(node.data)) + node.data
     if node.filesize is not None:
-        out += b"\x18" + _varint(_uint(node.filesize, _UINT64_LIMIT, "filesize"))
+        out += b"\x18" + encode_varint(_uint(node.filesize, UINT64_LIMIT, "filesize"))
     for size in node.blocksizes:
-        out += b"\x20" + _varint(_uint(size, _UINT64_LIMIT, "blocksize"))
+        out += b"\x20" + encode_varint(_uint(size, UINT64_LIMIT, "blocksize"))
     if node.hash_type is not None:
-        out += b"\x28" + _varint(_uint(node.hash_type, _UINT64_LIMIT, "hashType"))
+        out += b"\x28" + encode_varint(_uint(node.hash_type, UINT64_LIMIT, "hashType"))
     if node.fanout is not None:
-        out += b"\x30" + _varint(_uint(node.fanout, _UINT64_LIMIT, "fanout"))
+        out += b"\x30" + encode_varint(_uint(node.fanout, UINT64_LIMIT, "fanout"))
     if node.mode is not None:
-        out += b"\x38" + _varint(_uint(node.mode, _UINT32_LIMIT, "mode"))
+        out += b"\x38" + encode_varint(_uint(node.mode, _UINT32_LIMIT, "mode"))
     if node.mtime is not None:
         body = _encode_mtime(node.mtime)
-        out += b"\x42" + _varint(len(body)) + body
+        out += b"\x42" + encode_varint(len(body)) + body
     return bytes(out)
 
 
@@ -159,46 +151,15 @@ def encode_data(node: UnixFSData) -> bytes:
 
 #: field number -> (name, wire type)
 _FIELDS: Final = {
-    1: ("Type", _VARINT),
-    2: ("Data", _BYTES),
-    3: ("filesize", _VARINT),
-    4: ("blocksizes", _VARINT),
-    5: ("hashType", _VARINT),
-    6: ("fanout", _VARINT),
-    7: ("mode", _VARINT),
-    8: ("mtime", _BYTES),
+    1: ("Type", WIRE_VARINT),
+    2: ("Data", WIRE_BYTES),
+    3: ("filesize", WIRE_VARINT),
+    4: ("blocksizes", WIRE_VARINT),
+    5: ("hashType", WIRE_VARINT),
+    6: ("fanout", WIRE_VARINT),
+    7: ("mode", WIRE_VARINT),
+    8: ("mtime", WIRE_BYTES),
 }
-
-
-def _read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
-    """A minimal uint64 varint at ``pos`` (before ``end``); return it and the offset after it."""
-    start = pos
-    value = 0
-    shift = 0
-    while True:
-        if pos >= end:
-            raise DecodeError("truncated varint", start)
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            break
-        shift += 7
-        if pos - start >= _MAX_VARINT_BYTES:
-            raise DecodeError("varint longer than 10 bytes", start)
-    if b == 0 and pos - start > 1:
-        raise DecodeError("non-minimal varint", start)
-    if value >= _UINT64_LIMIT:
-        raise DecodeError("varint exceeds 64 bits", start)
-    return value, pos
-
-
-def _read_length(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
-    """Bounds ``(start, stop)`` of a length-delimited field whose length varint is at ``pos``."""
-    length, start = _read_varint(buf, pos, end)
-    if length > end - start:
-        raise DecodeError(f"{what} length {length} exceeds the {end - start} bytes left", pos)
-    return start, start + length
 
 
 def _decode_mtime(buf: bytes, pos: int, end: int) -> UnixTime:
@@ -207,10 +168,10 @@ def _decode_mtime(buf: bytes, pos: int, end: int) -> UnixTime:
     nanos: int | None = None
     while pos < end:
         key_at = pos
-        key, pos = _read_varint(buf, pos, end)
+        key, pos = read_varint(buf, pos, end)
         if key == 0x08 and seconds is None and nanos is None:
-            raw, pos = _read_varint(buf, pos, end)
-            seconds = raw - _UINT64_LIMIT if raw >= 1 << 63 else raw
+            raw, pos = read_varint(buf, pos, end)
+            seconds = raw - UINT64_LIMIT if raw >= 1 << 63 else raw
         elif key == 0x15 and nanos is None:
             if end - pos < 4:
                 raise DecodeError("truncated UnixTime.FractionalNanoseconds", pos)
@@ -237,7 +198,7 @@ def decode_data(raw: bytes | memoryview) -> UnixFSData:
     blocksizes: list[int] = []
     while pos < end:
         key_at = pos
-        key, pos = _read_varint(buf, pos, end)
+        key, pos = read_varint(buf, pos, end)
         number, wire = key >> 3, key & 7
         known = _FIELDS.get(number)
         if known is None:
@@ -248,14 +209,14 @@ def decode_data(raw: bytes | memoryview) -> UnixFSData:
         if number < last or (number == last and number != 4):
             raise DecodeError(f"UnixFS Data.{name} repeated or out of field order", key_at)
         last = number
-        if wire == _BYTES:
-            start, pos = _read_length(buf, pos, end, f"UnixFS Data.{name}")
+        if wire == WIRE_BYTES:
+            start, pos = read_length_delimited(buf, pos, end, f"UnixFS Data.{name}")
             if number == 2:
                 data = buf[start:pos]
             else:
                 mtime = _decode_mtime(buf, start, pos)
             continue
-        value, pos = _read_varint(buf, pos, end)
+        value, pos = read_varint(buf, pos, end)
         if number == 1 and value > max(DataType):
             raise DecodeError(f"unknown UnixFS Data.Type {value}", key_at)
         if number == 7 and value >= _UINT32_LIMIT:
