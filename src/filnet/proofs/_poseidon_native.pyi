@@ -1,0 +1,19 @@
+from _typeshed import ReadableBuffer as Buffer
+
+def load_constants(
+    arity: int,
+    full_rounds: int,
+    partial_rounds: int,
+    first: Buffer,
+    full_post: Buffer,
+    partial_post: Buffer,
+    mds: Buffer,
+    pre_sparse: Buffer,
+    sparse: Buffer,
+    /,
+) -> None: ...
+def hash_many(arity: int, data: Buffer, threads: int = 0, /) -> bytes: ...
+def tree_levels(arity: int, leaves: Buffer, threads: int = 0, /) -> bytes: ...
+def hash_columns(arity: int, layers: tuple[Buffer, ...], threads: int = 0, /) -> bytes: ...
+def uses_adx() -> bool: ...
+def force_portable(force: bool, /) -> None: ...
