@@ -7,7 +7,8 @@ wrong, so a hostile or corrupt state never surfaces as an IndexError or a TypeEr
 
 from __future__ import annotations
 
-from typing import Any, Final
+from abc import ABC, abstractmethod
+from typing import Any, Final, Self
 
 from filnet.core.address import Address
 from filnet.core.token import decode_bigint, encode_bigint
@@ -97,3 +98,34 @@ def as_address(raw: Any, what: str) -> Address:
         return Address.from_bytes(as_bytes(raw, what))
     except DecodeError as e:
         raise DecodeError(f"{what}: {e.reason}") from None
+
+
+def as_bool(raw: Any, what: str) -> bool:
+    """A boolean field."""
+    if not isinstance(raw, bool):
+        raise DecodeError(f"{what}: expected a boolean, got {type(raw).__name__}")
+    return raw
+
+
+class CborTuple(ABC):
+    """Base of dataclasses carried as CBOR tuples: ``encode``/``decode`` from ``to_ipld``/``from_ipld``."""
+
+    __slots__ = ()
+
+    @classmethod
+    @abstractmethod
+    def from_ipld(cls, raw: Any) -> Self:
+        """Parse the CBOR tuple."""
+
+    @abstractmethod
+    def to_ipld(self) -> list[Any]:
+        """The CBOR tuple."""
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        """Parse DAG-CBOR bytes, naming the type on failure."""
+        return cls.from_ipld(decode_block(data, cls.__name__))
+
+    def encode(self) -> bytes:
+        """DAG-CBOR bytes."""
+        return dagcbor.encode(self.to_ipld())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from filnet.actors.encoding import (
@@ -152,6 +152,28 @@ class MultisigState:
             unlock_duration=ChainEpoch(as_int(f[5], "MultisigState.unlock_duration")),
             pending_txs=as_cid(f[6], "MultisigState.pending_txs"),
         )
+
+    def is_signer(self, address: Address) -> bool:
+        """Whether ``address`` (an ID address) is a signer."""
+        return address in self.signers
+
+    def with_locked(
+        self, start_epoch: ChainEpoch, unlock_duration: ChainEpoch, amount: TokenAmount
+    ) -> MultisigState:
+        """This state with a new vesting schedule (builtin-actors ``set_locked``)."""
+        return replace(self, start_epoch=start_epoch, unlock_duration=unlock_duration, initial_balance=amount)
+
+    def purge_approvals(self, store: Blockstore, signer: Address) -> MultisigState:
+        """This state with ``signer``'s approvals removed; a transaction left with none is deleted."""
+        txns = PendingTransactions(store, self.pending_txs)
+        touched = [(txn_id, txn) for txn_id, txn in txns.items() if signer in txn.approved]
+        for txn_id, txn in touched:
+            approved = tuple(a for a in txn.approved if a != signer)
+            if approved:
+                txns.set(txn_id, replace(txn, approved=approved))
+            else:
+                txns.delete(txn_id)
+        return replace(self, pending_txs=txns.flush())
 
     def amount_locked(self, elapsed: int) -> TokenAmount:
         """Balance still locked ``elapsed`` epochs after ``start_epoch``: linear vesting, rounded up."""
