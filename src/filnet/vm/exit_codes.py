@@ -14,6 +14,8 @@ from typing import Final
 from filnet.errors import FilnetError
 
 FIRST_USER_EXIT_CODE: Final = 16
+#: Codes from here up mean what each actor says they mean (builtin-actors ``FIRST_ACTOR_SPECIFIC_EXIT_CODE``).
+FIRST_ACTOR_SPECIFIC_EXIT_CODE: Final = 32
 
 
 class ExitCode(IntEnum):
@@ -39,6 +41,17 @@ class ExitCode(IntEnum):
     USR_UNHANDLED_MESSAGE = 22
     USR_UNSPECIFIED = 23
     USR_ASSERTION_FAILED = 24
+
+    @classmethod
+    def _missing_(cls, value: object) -> ExitCode | None:
+        """Actor-specific codes (32 and up, u32) are members too, named ``ACTOR_<n>``, made on first use."""
+        if type(value) is not int or not FIRST_ACTOR_SPECIFIC_EXIT_CODE <= value <= 0xFFFFFFFF:
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"ACTOR_{value}"
+        member._value_ = value
+        # cache it so that ExitCode(n) is ExitCode(n), as for the named members
+        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
 
     @property
     def is_success(self) -> bool:

@@ -1,0 +1,258 @@
+"""The narrow view of the VM that actor code sees (builtin-actors ``fil_actors_runtime::Runtime``).
+
+An actor method is a plain function ``handler(rt, params) -> return bytes`` (see :mod:`filnet.vm.dispatch`);
+everything it may do to the world goes through ``rt``: who called and with how much value, the epoch, its
+own state (loaded, and committed through :meth:`Runtime.transaction`), sends to other actors, creating
+actors, randomness, signature checks, hashing and gas. Failing is raising :class:`ActorError` with a
+Filecoin exit code (:meth:`Runtime.abort` does that); the VM then rolls back everything the call changed.
+
+Two implementations:
+
+* ``filnet.vm.interpreter.invocation.InvocationRuntime``, the real one, over a state tree;
+* :class:`filnet.vm.testing.FakeRuntime`, an in-memory fake for actor unit tests: the test sets caller,
+  value, epoch, balance and state, expects the sends the actor will make (with canned results), and
+  reads back the state and return value.
+
+Addresses an actor receives from the runtime (``caller``, ``receiver``) are ID addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, NoReturn, Protocol, Self, TypeVar
+
+from filnet.core.address import Address
+from filnet.core.token import TokenAmount
+from filnet.core.types import ActorID, ChainEpoch, MethodNum
+from filnet.crypto.randomness import DomainSeparationTag
+from filnet.crypto.signature import Signature
+from filnet.errors import DecodeError
+from filnet.ipld import dagcbor
+from filnet.ipld.blockstore import Blockstore
+from filnet.ipld.cid import CID
+from filnet.vm.exit_codes import ActorError, ExitCode
+
+
+class ActorStateCodec(Protocol):
+    """An actor's typed state: DAG-CBOR bytes both ways (every ``actors/<name>/state.py`` class)."""
+
+    def encode(self) -> bytes:
+        """DAG-CBOR bytes."""
+        ...
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        """Parse DAG-CBOR bytes."""
+        ...
+
+
+S = TypeVar("S", bound=ActorStateCodec)
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What an inner send came back with: the callee's exit code and its return bytes (empty on failure).
+
+    A failed send has already been rolled back by the VM; the caller decides whether to abort too
+    (builtin-actors ``extract_send_result``, here :meth:`SendResult.unwrap`).
+    """
+
+    exit_code: ExitCode
+    return_data: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the callee succeeded."""
+        return self.exit_code is ExitCode.OK
+
+    def unwrap(self, what: str = "send") -> bytes:
+        """The return bytes, or abort with the callee's exit code (a VM-only code becomes USR_UNSPECIFIED,
+        since actors may not abort with system codes)."""
+        if self.ok:
+            return self.return_data
+        raise ActorError(
+            self.caller_exit_code,
+            f"{what} failed with exit code {int(self.exit_code)} ({self.exit_code.name})",
+        )
+
+    @property
+    def caller_exit_code(self) -> ExitCode:
+        """The code a caller aborts with when it passes this failure on (builtin-actors ``From<SendError>``
+        and ``ActorError::checked``): VM-only codes become user codes, since actors may not exit with them."""
+        return _SEND_FAILURE_CODES.get(self.exit_code, self.exit_code)
+
+
+_SEND_FAILURE_CODES: Final[dict[ExitCode, ExitCode]] = {
+    # syscall errors of the send itself: the callee never ran
+    ExitCode.SYS_INSUFFICIENT_FUNDS: ExitCode.USR_INSUFFICIENT_FUNDS,
+    ExitCode.SYS_INVALID_RECEIVER: ExitCode.USR_UNSPECIFIED,
+    # the callee misbehaved: no meaningful code to pass on
+    ExitCode.SYS_MISSING_RETURN: ExitCode.USR_UNSPECIFIED,
+    ExitCode.SYS_ILLEGAL_INSTRUCTION: ExitCode.USR_UNSPECIFIED,
+    ExitCode.SYS_ILLEGAL_EXIT_CODE: ExitCode.USR_UNSPECIFIED,
+    # any other VM code is unexpected from a send that returned
+    ExitCode.SYS_SENDER_INVALID: ExitCode.USR_ASSERTION_FAILED,
+    ExitCode.SYS_SENDER_STATE_INVALID: ExitCode.USR_ASSERTION_FAILED,
+    ExitCode.SYS_OUT_OF_GAS: ExitCode.USR_ASSERTION_FAILED,
+    ExitCode.SYS_ASSERTION_FAILED: ExitCode.USR_ASSERTION_FAILED,
+}
+
+
+class Runtime(Protocol):
+    """What an actor method may see and do, and nothing else."""
+
+    # -- the call ---------------------------------------------------------------------------------
+
+    @property
+    def caller(self) -> Address:
+        """ID address of the immediate caller."""
+        ...
+
+    @property
+    def receiver(self) -> Address:
+        """ID address of the actor being called."""
+        ...
+
+    @property
+    def value_received(self) -> TokenAmount:
+        """Value sent with this call (already credited to the receiver's balance)."""
+        ...
+
+    @property
+    def current_balance(self) -> TokenAmount:
+        """The receiver's balance now."""
+        ...
+
+    @property
+    def curr_epoch(self) -> ChainEpoch:
+        """The epoch of the tipset being executed."""
+        ...
+
+    def validate_immediate_caller_accept_any(self) -> None:
+        """Declare that any caller may call this method."""
+        ...
+
+    def validate_immediate_caller_is(self, *addresses: Address) -> None:
+        """Abort with USR_FORBIDDEN unless the caller is one of ``addresses`` (ID addresses)."""
+        ...
+
+    def validate_immediate_caller_type(self, *actor_names: str) -> None:
+        """Abort with USR_FORBIDDEN unless the caller's code is one of ``actor_names`` (manifest names)."""
+        ...
+
+    # -- other actors -----------------------------------------------------------------------------
+
+    def resolve_address(self, address: Address) -> Address | None:
+        """The ID address of ``address``, or None when the init actor's map does not know it. An ID address
+        comes back as it is, whether or not an actor lives there (FVM ``resolve_address``)."""
+        ...
+
+    def actor_name(self, address: Address) -> str | None:
+        """The builtin-actor name (``account``, ``multisig``, …) of the actor at ``address``, or None."""
+        ...
+
+    def builtin_actor_name(self, code: CID) -> str | None:
+        """The builtin-actor name of a code CID in this network's manifest, or None."""
+        ...
+
+    def send(
+        self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
+    ) -> SendResult:
+        """Call ``method`` of ``to`` with ``value``; a failed callee is rolled back and reported in the
+        result. Sending to a new f1/f3 address creates its account. Not allowed inside a transaction.
+        Running out of gas is not reported here: it aborts the whole message."""
+        ...
+
+    # -- own state --------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Blockstore:
+        """The block store of actor state (reads and writes are charged as gas)."""
+        ...
+
+    def create_state(self, state: ActorStateCodec) -> None:
+        """Write the receiver's first state (constructors only; aborts if it already has one)."""
+        ...
+
+    def state(self, state_type: type[S]) -> S:
+        """The receiver's state, read only."""
+        ...
+
+    def transaction(self, state_type: type[S], update: Callable[[S], tuple[S, R]]) -> R:
+        """Load the state, run ``update`` on it and commit the state it returns; its second item is the
+        result. If ``update`` raises, nothing is committed. ``update`` must not send."""
+        ...
+
+    # -- creating actors --------------------------------------------------------------------------
+
+    def new_actor_address(self) -> Address:
+        """A fresh f2 address for an actor this message creates (unique per origin, nonce and count)."""
+        ...
+
+    def create_actor(self, code: CID, actor_id: ActorID, delegated_address: Address | None = None) -> None:
+        """Create an empty actor of ``code`` at ``actor_id`` (the init actor alone may do this)."""
+        ...
+
+    def delete_actor(self) -> None:
+        """Delete the receiver, which must have sent away its whole balance first (USR_ILLEGAL_STATE if not).
+        Not allowed inside a transaction."""
+        ...
+
+    # -- crypto, randomness, gas ------------------------------------------------------------------
+
+    def verify_signature(self, signature: Signature, signer: Address, plaintext: bytes) -> bool:
+        """Whether ``signature`` by ``signer`` (a key address, or an ID address of an account) is valid."""
+        ...
+
+    def hash_blake2b(self, data: bytes) -> bytes:
+        """blake2b-256 of ``data``."""
+        ...
+
+    def get_randomness_from_tickets(
+        self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
+    ) -> bytes:
+        """32 bytes drawn from the chain's ticket at ``epoch`` (at most the current epoch)."""
+        ...
+
+    def get_randomness_from_beacon(
+        self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
+    ) -> bytes:
+        """32 bytes drawn from the beacon entry at ``epoch`` (at most the current epoch)."""
+        ...
+
+    def charge_gas(self, name: str, compute: int) -> None:
+        """Charge ``compute`` gas for work the VM cannot see (aborts with SYS_OUT_OF_GAS past the limit)."""
+        ...
+
+    def abort(self, exit_code: ExitCode, message: str) -> NoReturn:
+        """Stop with ``exit_code`` (a user code, 16 or more); every change of this call is rolled back."""
+        ...
+
+
+# -- helpers for handlers ---------------------------------------------------------------------------
+
+
+def decode_params(raw: bytes, parse: Callable[[Any], T], what: str) -> T:
+    """Parse a method's CBOR params with ``parse`` (a ``from_ipld``); USR_SERIALIZATION when malformed,
+    USR_ILLEGAL_ARGUMENT when absent (builtin-actors ``dispatch``: "method expects arguments")."""
+    if not raw:
+        raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, f"{what}: params are missing")
+    try:
+        return parse(dagcbor.decode(raw))
+    except DecodeError as e:
+        raise ActorError(ExitCode.USR_SERIALIZATION, f"{what}: malformed params: {e}") from None
+
+
+def require_no_params(raw: bytes, what: str) -> None:
+    """Abort with USR_ILLEGAL_ARGUMENT when a method that takes no params got some (builtin-actors
+    ``dispatch``: "method expects no arguments")."""
+    if raw:
+        raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, f"{what} takes no params, got {len(raw)} bytes")
+
+
+def encode_return(value: Any) -> bytes:
+    """The DAG-CBOR bytes of a return value's data-model form."""
+    return dagcbor.encode(value)

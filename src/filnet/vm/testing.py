@@ -1,0 +1,324 @@
+"""An in-memory :class:`~filnet.vm.runtime.Runtime` for actor unit tests (builtin-actors ``MockRuntime``).
+
+The test sets who calls with what value, the epoch and the receiver's balance, registers the other actors
+the receiver may ask about (:meth:`FakeRuntime.add_actor`), declares each send the actor is expected to make
+with the result it gets back (:meth:`FakeRuntime.expect_send`), then runs a method with
+:meth:`FakeRuntime.call`. A call that aborts leaves state and balance as they were, like the VM's rollback;
+a call must validate its caller, and it must make exactly the expected sends (:meth:`FakeRuntime.verify`).
+
+Signatures are checked for real (ID signers resolve through :meth:`FakeRuntime.add_actor`'s key address);
+randomness is drawn from a fixed per-test seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+from filnet.actors.manifest import identity_actor_name
+from filnet.core.address import Address, Protocol
+from filnet.core.token import ZERO, TokenAmount
+from filnet.core.types import ActorID, ChainEpoch, MethodNum
+from filnet.crypto.randomness import DomainSeparationTag, draw_randomness
+from filnet.crypto.signature import Signature, is_valid_signature
+from filnet.errors import FilnetError
+from filnet.ipld import codecs, multihash
+from filnet.ipld.blockstore import Blockstore, MemoryBlockstore
+from filnet.ipld.cid import CID
+from filnet.vm.actor_address import new_actor_address
+from filnet.vm.dispatch import ActorCode
+from filnet.vm.exit_codes import ActorError, ExitCode
+from filnet.vm.runtime import ActorStateCodec, R, S, SendResult
+
+SYSTEM_ACTOR = Address.new_id(0)
+
+
+class FakeRuntimeError(AssertionError):
+    """The actor did something the test did not expect (an unexpected send, no caller validation, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedSend:
+    """A send the actor must make, and what it gets back."""
+
+    to: Address
+    method: int
+    params: bytes
+    value: TokenAmount
+    result: SendResult
+
+
+@dataclass(frozen=True, slots=True)
+class FakeActor:
+    """Another actor the receiver may look at: its name and, for accounts, its key address."""
+
+    name: str
+    key_address: Address | None = None
+
+
+class FakeRuntime:
+    """A runtime over a memory block store, for calling one actor's methods directly."""
+
+    def __init__(
+        self,
+        receiver: Address,
+        *,
+        caller: Address = SYSTEM_ACTOR,
+        caller_name: str = "system",
+        value: TokenAmount = ZERO,
+        balance: TokenAmount = ZERO,
+        epoch: int = 0,
+        origin: Address | None = None,
+        store: Blockstore | None = None,
+    ) -> None:
+        self._receiver = receiver
+        self._caller = caller
+        self.value = value
+        self.balance = balance
+        self.epoch = ChainEpoch(epoch)
+        self.origin = origin or Address.new_secp256k1(b"\x04" + bytes(64))
+        self._store: Blockstore = store if store is not None else MemoryBlockstore()
+        self.head: CID | None = None
+        self.actors: dict[Address, FakeActor] = {caller: FakeActor(caller_name)}
+        self.robust: dict[Address, Address] = {}
+        self.code_names: dict[CID, str] = {}
+        self.expected_sends: deque[ExpectedSend] = deque()
+        self.created_actors: list[tuple[CID, ActorID, Address | None]] = []
+        self.gas_charged: list[tuple[str, int]] = []
+        self.randomness_seed = b"filnet fake runtime"
+        self.actors_created = 0
+        self.deleted = False
+        self._validated = False
+        self._in_transaction = False
+
+    # -- test set-up ------------------------------------------------------------------------------
+
+    def set_caller(self, caller: Address, name: str) -> None:
+        """Make ``caller`` (an ID address of actor ``name``) the next caller."""
+        self._caller = caller
+        self.actors.setdefault(caller, FakeActor(name))
+
+    def add_actor(self, id_address: Address, name: str, robust: Address | None = None) -> None:
+        """Make an actor known: its ID, its name and its robust (for accounts: key) address."""
+        key = robust if robust is not None and robust.protocol in (Protocol.SECP256K1, Protocol.BLS) else None
+        self.actors[id_address] = FakeActor(name, key)
+        if robust is not None:
+            self.robust[robust] = id_address
+
+    def expect_send(
+        self,
+        to: Address,
+        method: MethodNum | int,
+        params: bytes = b"",
+        value: TokenAmount = ZERO,
+        result: SendResult | None = None,
+    ) -> None:
+        """Expect the next send to be this one; it returns ``result`` (success with no data by default)."""
+        self.expected_sends.append(
+            ExpectedSend(to, int(method), params, value, result or SendResult(ExitCode.OK))
+        )
+
+    def call(self, code: ActorCode, method: MethodNum | int, params: bytes = b"") -> bytes:
+        """Run a method of ``code`` as the receiver; on abort, restore state and balance and re-raise."""
+        head, balance, created, deleted = self.head, self.balance, len(self.created_actors), self.deleted
+        self._validated = False
+        try:
+            result = code.invoke(self, method, params)
+        except ActorError:
+            self.head, self.balance, self.deleted = head, balance, deleted
+            del self.created_actors[created:]
+            raise
+        if not self._validated:
+            raise FakeRuntimeError(f"{code.name} method {method} did not validate its caller")
+        return result
+
+    def verify(self) -> None:
+        """Fail when expected sends were not made."""
+        if self.expected_sends:
+            raise FakeRuntimeError(f"expected sends not made: {list(self.expected_sends)}")
+
+    def get_state(self, state_type: type[S]) -> S:
+        """The receiver's current state, for assertions."""
+        if self.head is None:
+            raise FakeRuntimeError("the actor has no state yet")
+        return state_type.decode(self._store.get(self.head))
+
+    # -- Runtime ----------------------------------------------------------------------------------
+
+    @property
+    def caller(self) -> Address:
+        """ID address of the immediate caller."""
+        return self._caller
+
+    @property
+    def receiver(self) -> Address:
+        """ID address of the actor being called."""
+        return self._receiver
+
+    @property
+    def value_received(self) -> TokenAmount:
+        """Value sent with this call."""
+        return self.value
+
+    @property
+    def current_balance(self) -> TokenAmount:
+        """The receiver's balance."""
+        return self.balance
+
+    @property
+    def curr_epoch(self) -> ChainEpoch:
+        """The current epoch."""
+        return self.epoch
+
+    def validate_immediate_caller_accept_any(self) -> None:
+        """Any caller is fine."""
+        self._check_validate_once()
+
+    def validate_immediate_caller_is(self, *addresses: Address) -> None:
+        """USR_FORBIDDEN unless the caller is one of ``addresses``."""
+        self._check_validate_once()
+        if self._caller not in addresses:
+            raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {self._caller} is not one of {list(addresses)}")
+
+    def validate_immediate_caller_type(self, *actor_names: str) -> None:
+        """USR_FORBIDDEN unless the caller's actor name is one of ``actor_names``."""
+        self._check_validate_once()
+        actor = self.actors.get(self._caller)
+        if actor is None or actor.name not in actor_names:
+            raise ActorError(
+                ExitCode.USR_FORBIDDEN, f"caller {self._caller} is not of type {list(actor_names)}"
+            )
+
+    def resolve_address(self, address: Address) -> Address | None:
+        """An ID address as it is; a robust one through the addresses :meth:`add_actor` made known."""
+        if address.protocol is Protocol.ID:
+            return address
+        return self.robust.get(address)
+
+    def actor_name(self, address: Address) -> str | None:
+        """The name of a known actor."""
+        resolved = self.resolve_address(address)
+        actor = None if resolved is None else self.actors.get(resolved)
+        return None if actor is None else actor.name
+
+    def builtin_actor_name(self, code: CID) -> str | None:
+        """The name of ``code``: from :attr:`code_names`, else from an identity CID ``fil/<v>/<name>``."""
+        return self.code_names.get(code) or identity_actor_name(code)
+
+    def send(
+        self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
+    ) -> SendResult:
+        """Match the send against the next expectation and return its result."""
+        if self._in_transaction:
+            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "send inside a state transaction")
+        amount = value if value is not None else ZERO
+        if amount > self.balance:
+            return SendResult(ExitCode.SYS_INSUFFICIENT_FUNDS)
+        if not self.expected_sends:
+            raise FakeRuntimeError(f"unexpected send to {to} method {method} value {amount}")
+        expected = self.expected_sends.popleft()
+        made = ExpectedSend(to, int(method), params, amount, expected.result)
+        if made != expected:
+            raise FakeRuntimeError(f"send {made} does not match the expected {expected}")
+        if expected.result.ok:
+            self.balance = self.balance - amount
+        return expected.result
+
+    @property
+    def store(self) -> Blockstore:
+        """The memory block store."""
+        return self._store
+
+    def create_state(self, state: ActorStateCodec) -> None:
+        """Write the first state."""
+        if self.head is not None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "state already constructed")
+        self.head = self._put(state.encode())
+
+    def state(self, state_type: type[S]) -> S:
+        """The receiver's state."""
+        if self.head is None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "actor has no state")
+        return state_type.decode(self._store.get(self.head))
+
+    def transaction(self, state_type: type[S], update: Callable[[S], tuple[S, R]]) -> R:
+        """Load, update and commit the state."""
+        current = self.state(state_type)
+        self._in_transaction = True
+        try:
+            new_state, result = update(current)
+        finally:
+            self._in_transaction = False
+        self.head = self._put(new_state.encode())
+        return result
+
+    def new_actor_address(self) -> Address:
+        """An f2 address from the origin, a fixed nonce and the count of addresses made so far."""
+        address = new_actor_address(self.origin, 0, self.actors_created)
+        self.actors_created += 1
+        return address
+
+    def create_actor(self, code: CID, actor_id: ActorID, delegated_address: Address | None = None) -> None:
+        """Record the creation."""
+        self.created_actors.append((code, actor_id, delegated_address))
+        self.actors[Address.new_id(actor_id)] = FakeActor("created")
+
+    def delete_actor(self) -> None:
+        """Record the deletion; USR_ILLEGAL_STATE while the receiver still holds funds."""
+        if self._in_transaction:
+            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "delete_actor inside a state transaction")
+        if self.balance:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot delete an actor holding {self.balance}")
+        self.deleted = True
+
+    def verify_signature(self, signature: Signature, signer: Address, plaintext: bytes) -> bool:
+        """Check the signature for real, resolving an ID signer to its key address."""
+        key = signer
+        if signer.protocol is Protocol.ID:
+            actor = self.actors.get(signer)
+            if actor is None or actor.key_address is None:
+                return False
+            key = actor.key_address
+        try:
+            return is_valid_signature(signature, key, plaintext)
+        except FilnetError:
+            return False
+
+    def hash_blake2b(self, data: bytes) -> bytes:
+        """blake2b-256."""
+        return hashlib.blake2b(data, digest_size=32).digest()
+
+    def get_randomness_from_tickets(
+        self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
+    ) -> bytes:
+        """A draw from the fixed seed."""
+        return draw_randomness(self.randomness_seed + b"/tickets", tag, epoch, entropy)
+
+    def get_randomness_from_beacon(
+        self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
+    ) -> bytes:
+        """A draw from the fixed seed."""
+        return draw_randomness(self.randomness_seed + b"/beacon", tag, epoch, entropy)
+
+    def charge_gas(self, name: str, compute: int) -> None:
+        """Record the charge."""
+        self.gas_charged.append((name, compute))
+
+    def abort(self, exit_code: ExitCode, message: str) -> NoReturn:
+        """Raise :class:`ActorError`."""
+        raise ActorError(exit_code, message)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _check_validate_once(self) -> None:
+        if self._validated:
+            raise FakeRuntimeError("caller validated twice")
+        self._validated = True
+
+    def _put(self, data: bytes) -> CID:
+        cid = CID.compute(codecs.DAG_CBOR, data, multihash.BLAKE2B_256)
+        self._store.put(cid, data)
+        return cid
