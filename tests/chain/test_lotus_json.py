@@ -106,6 +106,20 @@ def test_generic_helpers() -> None:
     assert lj.int64_from_json(-5, "f") == -5
 
 
+def test_bigints_take_a_sign_as_go_does() -> None:
+    # go-state-types big.Int.UnmarshalJSON uses SetString(s, 10), which accepts "+5" and "-5".
+    assert lj.bigint_from_json("+5", "f") == 5
+    for bad in ("++5", "+", "-", "5+", " 5", "0x5", "5.0", "1e3"):
+        with pytest.raises(lj.JSONFieldError):
+            lj.bigint_from_json(bad, "f")
+
+
+def test_out_of_range_values_name_the_field_once() -> None:
+    with pytest.raises(lj.JSONFieldError) as error:
+        lj.message_from_json(dict(BASE, Value="-1"))
+    assert str(error.value).startswith("message: Value must be in 0..2^256-1")
+
+
 def test_signed_secp_message_json() -> None:
     key = PrivateKey.generate(KeyType.SECP256K1)
     message = lj.message_from_json(dict(BASE, From=str(key.address)))

@@ -40,6 +40,17 @@ def test_cid_matches_vector(tmp_path: Path) -> None:
     assert code == 0 and out.strip() == vector["Cid"]
 
 
+def test_encode_and_cid_as_json(tmp_path: Path) -> None:
+    vector = SIGNING[0]
+    path = str(_write(tmp_path, vector["Unsigned"]))
+    code, out, _ = run_cli("message", "cid", "--json", path)
+    assert code == 0 and json.loads(out) == {"CID": {"/": vector["Cid"]}}
+    code, out, _ = run_cli("message", "encode", "--json", path)
+    encoded = json.loads(out)
+    assert code == 0 and encoded["CID"] == {"/": vector["Cid"]}
+    assert encoded["CBOR"] == run_cli("message", "encode", path)[1].strip()
+
+
 @pytest.mark.parametrize("vector", SIGNING, ids=lambda v: v["Cid"])
 def test_sign_with_an_imported_lotus_key(tmp_path: Path, vector: dict[str, Any]) -> None:
     repo = str(tmp_path / "repo")
@@ -56,14 +67,17 @@ def test_sign_with_an_imported_lotus_key(tmp_path: Path, vector: dict[str, Any])
     signed_message_from_json(signed).verify()
 
 
-def test_sign_secp256k1(tmp_path: Path) -> None:
+def sign_with_new_key(tmp_path: Path, kind: KeyType) -> tuple[int, str, str]:
+    """Import a fresh ``kind`` key and run ``message sign`` with it on a message it sends."""
     repo = str(tmp_path / "repo")
-    key = PrivateKey.generate(KeyType.SECP256K1)
+    key = PrivateKey.generate(kind)
     run_cli("wallet", "--repo", repo, "import", input=key.export_lotus(), env=NO_PASSPHRASE)
     msg = _write(tmp_path, dict(SIGNING[0]["Unsigned"], From=str(key.address)))
-    code, out, _ = run_cli(
-        "message", "sign", "--repo", repo, "--from", str(key.address), str(msg), env=NO_PASSPHRASE
-    )
+    return run_cli("message", "sign", "--repo", repo, "--from", str(key.address), str(msg), env=NO_PASSPHRASE)
+
+
+def test_sign_secp256k1(tmp_path: Path) -> None:
+    code, out, _ = sign_with_new_key(tmp_path, KeyType.SECP256K1)
     assert code == 0
     signed = signed_message_from_json(json.loads(out))
     signed.verify()
@@ -143,11 +157,5 @@ def test_hostile_json_is_a_clear_error(tmp_path: Path, content: str) -> None:
 
 
 def test_sign_refuses_delegated_senders(tmp_path: Path) -> None:
-    repo = str(tmp_path / "repo")
-    key = PrivateKey.generate(KeyType.DELEGATED)
-    run_cli("wallet", "--repo", repo, "import", input=key.export_lotus(), env=NO_PASSPHRASE)
-    msg = _write(tmp_path, dict(SIGNING[0]["Unsigned"], From=str(key.address)))
-    code, out, err = run_cli(
-        "message", "sign", "--repo", repo, "--from", str(key.address), str(msg), env=NO_PASSPHRASE
-    )
+    code, out, err = sign_with_new_key(tmp_path, KeyType.DELEGATED)
     assert code == 2 and out == "" and "f410" in err

@@ -146,14 +146,20 @@ def test_encrypted_keys(run: Run, repo: Path) -> None:
     assert PrivateKey.import_lotus(run("export", address, passphrase="s3cret")[1]).type is KeyType.SECP256K1
 
 
-def test_delete_asks_for_confirmation(run: Run, repo: Path) -> None:
-    address = run("new")[1].strip()
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend stdin is a terminal, so that prompts are shown (and answered from ``input``)."""
+    monkeypatch.setattr("filnet.cli.wallet.stdin_is_terminal", lambda: True)
+
+
+def test_delete_asks_for_confirmation(run: Run, repo: Path, terminal: None) -> None:
+    address = run("new", passphrase="")[1].strip()
     code, _, err = run("delete", address, input="n\n")
     assert code == 1 and "aborted" in err
     assert run("export", address)[0] == 0
     assert run("delete", address, input="y\n")[0] == 0
     assert run("export", address)[0] == 2
-    other = run("new")[1].strip()
+    other = run("new", passphrase="")[1].strip()
     assert run("delete", "--yes", other)[0] == 0
     assert list((repo / "keystore").glob("*.key")) == []
     code, _, err = run("delete", "--yes", other)
@@ -176,11 +182,82 @@ def test_bad_imports_write_nothing(run: Run, repo: Path, text: str) -> None:
     assert not (repo / "keystore").exists() or list((repo / "keystore").iterdir()) == []
 
 
+def test_delete_without_a_terminal_needs_yes(run: Run) -> None:
+    address = run("new")[1].strip()
+    for stdin in (None, "y\n"):  # a pipe is no one's consent, not even a piped "y"
+        code, out, err = run("delete", address, input=stdin)
+        assert code == 2 and out == "" and "--yes" in err and err.count("\n") == 1
+    assert run("export", address)[0] == 0
+    assert run("delete", "--yes", address)[0] == 0
+
+
 def test_importing_a_key_twice_is_an_error(run: Run) -> None:
     export = PrivateKey.generate(KeyType.SECP256K1).export_lotus()
     assert run("import", input=export)[0] == 0
     code, _, err = run("import", input=export)
-    assert code == 2 and "already" in err
+    # Refused before any passphrase question or unencrypted-key warning.
+    assert code == 2 and "already" in err and "warning" not in err and err.count("\n") == 1
+
+
+def test_passphrase_is_asked_on_a_terminal_only(run: Run, repo: Path, terminal: None) -> None:
+    code, out, err = run("new", input="pw\npw\n")
+    assert code == 0 and "Passphrase" in err and "warning" not in err
+    address = out.strip()
+    assert json.loads(run("list", "--json")[1])[0]["encrypted"] is True
+    code, out, err = run("sign", address, "00", input="pw\n")
+    assert code == 0 and out.startswith("01") and f"Passphrase of {address}" in err
+    code, _, err = run("sign", address, "00", input="wrong\n")
+    assert code == 2 and "wrong passphrase" in err
+
+
+def test_no_prompt_without_a_terminal(run: Run) -> None:
+    code, _, err = run("new", input="pw\npw\n")
+    assert code == 0 and "Passphrase" not in err and "unencrypted" in err
+    assert json.loads(run("list", "--json")[1])[0]["encrypted"] is False
+
+
+def test_json_output_of_every_command(run: Run, tmp_path: Path) -> None:
+    code, out, _ = run("new", "bls", "--json")
+    created = json.loads(out)
+    assert code == 0 and created["type"] == "bls" and created["default"] is True
+    assert created["encrypted"] is False
+    address = created["address"]
+    assert json.loads(run("default", "--json")[1]) == {"address": address}
+    info = json.loads(run("export", address, "--json")[1])
+    assert info["Type"] == "bls" and PrivateKey.from_key_info(info).address == Address.parse(address)
+    signed = json.loads(run("sign", address, "cafe", "--json")[1])
+    assert signed["Type"] == 2 and len(base64.b64decode(signed["Data"])) == 96
+    signature = "02" + base64.b64decode(signed["Data"]).hex()
+    verdict = json.loads(run("verify", address, "cafe", signature, "--json")[1])
+    assert verdict == {"valid": True, "address": address, "type": "bls"}
+    code, out, err = run("verify", address, "cafd", signature, "--json")
+    assert code == 2 and out == "" and err.startswith("error: ")
+    # The KeyInfo JSON that `export --json` prints imports as well, into another repository.
+    (tmp_path / "key.json").write_text(json.dumps(info))
+    code, out, _ = run_cli(
+        "wallet", "--repo", str(tmp_path / "other"), "import", "--json", str(tmp_path / "key.json")
+    )
+    assert code == 0 and json.loads(out)["address"] == address
+    other = run("new", "--json")[1]
+    assert json.loads(other)["default"] is False
+    changed = json.loads(run("default", json.loads(other)["address"], "--json")[1])
+    assert changed == {"address": json.loads(other)["address"]}
+
+
+def test_bls_export_imports_back_to_the_same_address(run: Run, tmp_path: Path) -> None:
+    address = run("new", "bls")[1].strip()
+    export = run("export", address)[1]
+    env: dict[str, str | None] = {"FILNET_PASSPHRASE": None}
+    code, out, _ = run_cli("wallet", "--repo", str(tmp_path / "b"), "import", input=export, env=env)
+    assert code == 0 and out.strip() == address
+
+
+def test_leftover_temporary_files_are_ignored(run: Run, repo: Path) -> None:
+    address = run("new")[1].strip()
+    # What a crash between mkstemp and rename leaves behind (core.fsutil.atomic_output's naming).
+    (repo / "keystore" / f".{address}.key.x1y2z3.part").write_bytes(b'{"version": 1, "add')
+    code, out, _ = run("list", "--json")
+    assert code == 0 and [e["address"] for e in json.loads(out)] == [address]
 
 
 def test_bad_addresses_and_missing_keys(run: Run) -> None:
@@ -197,6 +274,14 @@ def test_repo_from_environment(tmp_path: Path) -> None:
     code, out, _ = run_cli("wallet", "new", env=env)
     assert code == 0
     assert (tmp_path / "envrepo" / "keystore" / f"{out.strip()}.key").is_file()
+
+
+def test_repo_option_beats_the_environment(tmp_path: Path) -> None:
+    env = {"FILNET_REPO": str(tmp_path / "envrepo"), "FILNET_PASSPHRASE": None}
+    code, out, _ = run_cli("wallet", "--repo", str(tmp_path / "optrepo"), "new", env=env)
+    assert code == 0
+    assert (tmp_path / "optrepo" / "keystore" / f"{out.strip()}.key").is_file()
+    assert not (tmp_path / "envrepo").exists()
 
 
 def test_delegated_keys(run: Run) -> None:

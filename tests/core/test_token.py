@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,10 +21,16 @@ from filnet.errors import DecodeError, InvalidInput
         ("500attofil", 500),
         ("1.5", 1_500_000_000_000_000_000),
         ("2 fil", 2 * ATTO_PER_FIL),
-        ("3 nanoFIL", 3_000_000_000),
-        ("1.25 milliFIL", 1_250_000_000_000_000),
+        ("500 aFIL", 500),
+        ("500AFIL", 500),
         ("-0.5 FIL", -500_000_000_000_000_000),
-        ("  7 FIL  ", 7 * ATTO_PER_FIL),
+        ("-.5", -500_000_000_000_000_000),
+        (".25 FIL", 250_000_000_000_000_000),
+        ("2.", 2 * ATTO_PER_FIL),
+        ("7 FIL  ", 7 * ATTO_PER_FIL),
+        ("7\tfil\n", 7 * ATTO_PER_FIL),
+        ("007", 7 * ATTO_PER_FIL),
+        ("-0", 0),
         ("1.000000000000000000 FIL", ATTO_PER_FIL),
         ("123456789012345678901234567890 attoFIL", 123456789012345678901234567890),
     ],
@@ -45,6 +53,22 @@ def test_parse(text: str, atto: int) -> None:
         "--1",
         ". FIL",
         "1,5",
+        # What Lotus's ParseFIL refuses too: a plus sign, leading space, exponents, other SI units,
+        # numbers longer than 50 characters, a lone sign or dot.
+        "+1 FIL",
+        " 1 FIL",
+        "1e3 FIL",
+        "1E3",
+        "3 nanoFIL",
+        "1.25 milliFIL",
+        "1 F IL",
+        "1" * 51,
+        "-",
+        "-.",
+        ".",
+        "0x10",
+        "1/2",
+        "٣ FIL",
     ],
 )
 def test_invalid_parse(text: str) -> None:
@@ -73,9 +97,10 @@ def test_format(atto: int, text: str) -> None:
 
 def test_format_other_units() -> None:
     assert TokenAmount(500).format("attoFIL") == "500 attoFIL"
-    assert TokenAmount(1_500).format("femtoFIL") == "1.5 femtoFIL"
-    with pytest.raises(InvalidInput):
-        TokenAmount(1).format("gwei")
+    assert TokenAmount(-7).format("aFIL") == "-7 attoFIL"
+    for unit in ("gwei", "nanoFIL", ""):
+        with pytest.raises(InvalidInput):
+            TokenAmount(1).format(unit)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +141,8 @@ def test_bigint_round_trip(value: int) -> None:
     assert encode_bigint(decode_bigint(raw)) == raw
 
 
-@given(st.integers(-(1 << 200), 1 << 200), st.sampled_from(["FIL", "milliFIL", "nanoFIL", "attoFIL"]))
+# 10**30 attoFIL is far above all FIL in existence and keeps the FIL form within ParseFIL's 50 characters.
+@given(st.integers(-(10**30), 10**30), st.sampled_from(["FIL", "attoFIL", "afil"]))
 def test_string_round_trip(atto: int, unit: str) -> None:
     amount = TokenAmount(atto)
     assert TokenAmount.parse(amount.format(unit)) == amount
@@ -129,3 +155,40 @@ def test_random_bigint_bytes_decode_or_raise(raw: bytes) -> None:
     except DecodeError:
         return
     assert encode_bigint(value) == raw
+
+
+@given(
+    st.sampled_from(["", "-"]),
+    st.text("0123456789", max_size=25),
+    st.one_of(st.none(), st.text("0123456789", max_size=25)),
+    st.sampled_from(["", " ", "  ", "\t"]),
+    st.sampled_from(["", "FIL", "fil", "Fil", "attoFIL", "ATTOFIL", "afil", "aFIL"]),
+    st.sampled_from(["", " ", "\n"]),
+)
+def test_parse_matches_an_exact_rational_model(
+    sign: str, whole: str, frac: str | None, gap: str, unit: str, tail: str
+) -> None:
+    """ParseFIL's rule: the number times 10**18 (FIL) or 1 (attoFIL) must be a whole number of attoFIL."""
+    number = sign + whole + ("" if frac is None else "." + frac)
+    text = number + (gap + unit if unit else gap) + tail
+    digits = whole + (frac or "")
+    if not digits:
+        with pytest.raises(InvalidInput):
+            TokenAmount.parse(text)
+        return
+    value = Fraction(int(whole or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
+    value *= (-1 if sign else 1) * (1 if unit.lower() in ("attofil", "afil") else ATTO_PER_FIL)
+    if len(number) > 50 or value.denominator != 1:
+        with pytest.raises(InvalidInput):
+            TokenAmount.parse(text)
+    else:
+        assert TokenAmount.parse(text).atto == value
+
+
+@given(st.text(max_size=60))
+def test_random_amount_strings_parse_or_raise(text: str) -> None:
+    try:
+        amount = TokenAmount.parse(text)
+    except InvalidInput:
+        return
+    assert TokenAmount.parse(amount.format("attoFIL")) == amount

@@ -26,3 +26,9 @@ def test_vrf_prove_verify_output() -> None:
         vrf.verify(Address.new_id(1000), vrf_input, proof)
     with pytest.raises(InvalidSignature):
         vrf.verify(worker, vrf_input, proof[:-1])
+
+
+def test_oversized_proof_is_an_invalid_signature() -> None:
+    worker = Address.new_bls(bls.public_key(bls.generate_private_key()))
+    with pytest.raises(InvalidSignature):
+        vrf.verify(worker, b"input", bytes(10_000))

@@ -53,10 +53,10 @@ def bigint_to_json(value: int | TokenAmount) -> str:
 
 
 def bigint_from_json(value: Any, field: str) -> int:
-    """A BigInt from its decimal string (optional leading ``-``)."""
+    """A BigInt from its decimal string, with an optional sign as Go's ``big.Int.SetString(s, 10)`` allows."""
     if not isinstance(value, str):
         raise JSONFieldError(f"{field} must be a decimal string, got {value!r}")
-    digits = value[1:] if value.startswith("-") else value
+    digits = value[1:] if value[:1] in ("-", "+") else value
     if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > MAX_BIGINT_DIGITS:
         raise JSONFieldError(f"{field} must be a decimal integer string, got {value[:MAX_BIGINT_DIGITS]!r}")
     return int(value)
@@ -165,7 +165,8 @@ def message_from_json(obj: Any, where: str = "message") -> Message:
     except JSONFieldError:
         raise
     except InvalidInput as e:
-        raise JSONFieldError(f"{where}: {e}") from None
+        # The message's own checks say "message Value must be …": name the JSON object instead.
+        raise JSONFieldError(f"{where}: {str(e).removeprefix('message ')}") from None
 
 
 def signature_to_json(signature: Signature) -> dict[str, Any]:

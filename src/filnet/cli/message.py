@@ -8,9 +8,9 @@ from typing import Any, BinaryIO, Final
 
 import click
 
-from filnet.chain.lotus_json import message_from_json, message_to_json, signed_message_to_json
+from filnet.chain.lotus_json import cid_to_json, message_from_json, message_to_json, signed_message_to_json
 from filnet.chain.message import Message, SignedMessage
-from filnet.cli.common import emit_json
+from filnet.cli.common import emit_json, json_option
 from filnet.cli.wallet import REPO_ENV, WalletContext, default_repo, parse_address, parse_hex
 from filnet.core.address import MAINNET, NETWORKS
 from filnet.crypto.keys import KeyType
@@ -50,16 +50,26 @@ def message() -> None:
 
 @message.command("encode")
 @click.argument("source", metavar="MSG.json", type=click.File("rb"))
-def encode(source: BinaryIO) -> None:
-    """Print the message's DAG-CBOR bytes as hex."""
-    click.echo(_load_message(source)[0].encode().hex())
+@json_option
+def encode(source: BinaryIO, as_json: bool) -> None:
+    """Print the message's DAG-CBOR bytes as hex (with --json: {"CBOR": hex, "CID": {"/": cid}})."""
+    msg = _load_message(source)[0]
+    if as_json:
+        emit_json({"CBOR": msg.encode().hex(), "CID": cid_to_json(msg.cid)})
+    else:
+        click.echo(msg.encode().hex())
 
 
 @message.command("cid")
 @click.argument("source", metavar="MSG.json", type=click.File("rb"))
-def cid(source: BinaryIO) -> None:
-    """Print the message's CID."""
-    click.echo(str(_load_message(source)[0].cid))
+@json_option
+def cid(source: BinaryIO, as_json: bool) -> None:
+    """Print the message's CID (with --json: {"CID": {"/": cid}})."""
+    msg_cid = _load_message(source)[0].cid
+    if as_json:
+        emit_json({"CID": cid_to_json(msg_cid)})
+    else:
+        click.echo(str(msg_cid))
 
 
 @message.command("decode")

@@ -261,13 +261,15 @@ def _b32decode(text: str) -> bytes:
 
 
 def _parse_decimal(text: str, what: str) -> int:
-    """A canonical non-negative decimal below 2**63 (no sign, no leading zeros)."""
+    """A non-negative decimal below 2**63, as go-address reads it: ``strconv.ParseUint(text, 10, 63)``.
+
+    So no sign, but leading zeros are accepted (``f0007`` is ``f07``), as in Lotus, Rust's fvm_shared
+    and Glif's filecoin-address; the string form printed back is canonical.
+    """
+    if len(text) > MAX_INT64_DIGITS:
+        raise InvalidLength(f"{what} {text[:40]!r} has more than {MAX_INT64_DIGITS} digits")
     if not text or not text.isascii() or not text.isdigit():
         raise InvalidPayload(f"{what} {text!r} is not a decimal number")
-    if len(text) > MAX_INT64_DIGITS:
-        raise InvalidLength(f"{what} {text!r} has more than {MAX_INT64_DIGITS} digits")
-    if len(text) > 1 and text[0] == "0":
-        raise InvalidPayload(f"{what} {text!r} has a leading zero")
     value = int(text)
     if value > MAX_VARINT:
         raise InvalidPayload(f"{what} {text} exceeds 2^63-1")

@@ -8,6 +8,7 @@ byte string.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,27 +18,13 @@ ATTO_PER_FIL: Final = 10**18
 #: Lotus refuses serialized BigInts longer than this (go-state-types ``BigIntMaxSerializedLen``).
 BIGINT_MAX_SERIALIZED_LENGTH: Final = 128
 
-#: Unit names (lower case) and their power of ten in attoFIL, as Lotus's ``ParseFIL`` accepts them.
-UNITS: Final[dict[str, int]] = {
-    "fil": 18,
-    "millifil": 15,
-    "microfil": 12,
-    "nanofil": 9,
-    "picofil": 6,
-    "femtofil": 3,
-    "attofil": 0,
-}
-_UNIT_NAMES: Final[dict[int, str]] = {
-    18: "FIL",
-    15: "milliFIL",
-    12: "microFIL",
-    9: "nanoFIL",
-    6: "picoFIL",
-    3: "femtoFIL",
-    0: "attoFIL",
-}
-#: Longest amount string accepted by :meth:`TokenAmount.parse` (guards int() against huge inputs).
-MAX_AMOUNT_STRING: Final = 200
+#: Unit suffixes that Lotus's ``types.ParseFIL`` accepts (any case), and their power of ten in attoFIL.
+UNITS: Final[dict[str, int]] = {"": 18, "fil": 18, "attofil": 0, "afil": 0}
+_UNIT_NAMES: Final[dict[int, str]] = {18: "FIL", 0: "attoFIL"}
+#: Longest number part accepted by :meth:`TokenAmount.parse` (Lotus ``ParseFIL``: 50 characters).
+MAX_AMOUNT_DIGITS: Final = 50
+#: The number part of an amount: what Go's ``big.Rat.SetString`` reads as a decimal ("1.5", "-.5", "2.").
+_DECIMAL: Final = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
 
 
 def encode_bigint(value: int) -> bytes:
@@ -80,7 +67,7 @@ class TokenAmount:
 
     @classmethod
     def parse(cls, text: str) -> TokenAmount:
-        """Parse ``"1.5 FIL"``, ``"1.5"`` (FIL), ``"500 attoFIL"``, ``"3 nanofil"``… exactly."""
+        """Parse ``"1.5 FIL"``, ``"1.5"``, ``"500 attoFIL"`` or ``"500afil"`` as Lotus's ``ParseFIL`` does."""
         return cls(_parse_amount(text))
 
     @classmethod
@@ -93,8 +80,8 @@ class TokenAmount:
         return encode_bigint(self.atto)
 
     def format(self, unit: str = "FIL") -> str:
-        """``"1.5 FIL"``, ``"0.000000000000000001 FIL"``, or in another unit: ``format("attoFIL")``."""
-        exponent = UNITS.get(unit.lower())
+        """``"1.5 FIL"``, ``"0.000000000000000001 FIL"`` (as Lotus prints FIL) or ``"500 attoFIL"``."""
+        exponent = UNITS.get(unit.lower()) if unit else None
         if exponent is None:
             raise InvalidInput(f"unknown unit {unit!r}: use one of {', '.join(_UNIT_NAMES.values())}")
         whole, frac = divmod(abs(self.atto), 10**exponent)
@@ -145,34 +132,28 @@ ZERO: Final = TokenAmount(0)
 
 
 def _parse_amount(text: str) -> int:
-    """attoFIL of an amount string; see :meth:`TokenAmount.parse`."""
+    """attoFIL of an amount string, by the rules of Lotus's ``types.ParseFIL``.
+
+    The number is the longest prefix of ``-.0123456789``; the rest, trimmed and lower-cased, must be empty,
+    ``fil``, ``attofil`` or ``afil``. So ``"1.5 FIL"``, ``"1.5fil"``, ``".5"``, ``"2."`` and ``"-1 FIL"`` are
+    accepted; ``"+1"``, ``" 1"`` (leading space), ``"1e3 FIL"``, ``"3 nanoFIL"`` and anything finer than
+    1 attoFIL (``"0.0000000000000000001 FIL"``, ``"1.5 attoFIL"``) are not.
+    """
     if not isinstance(text, str):
         raise InvalidInput(f"an amount string is needed, got {type(text).__name__}")
-    if len(text) > MAX_AMOUNT_STRING:
-        raise InvalidInput(f"amount string of {len(text)} characters is too long")
-    body = text.strip()
-    number, _, unit = body.partition(" ")
-    unit = unit.strip()
-    if not unit:
-        # "1.5fil", "500attofil": the unit may follow the number without a space.
-        lowered = number.lower()
-        for name in sorted(UNITS, key=len, reverse=True):
-            if lowered.endswith(name):
-                number, unit = number[: -len(name)], name
-                break
-    exponent = UNITS.get(unit.lower()) if unit else 18
+    number = text[: len(text) - len(text.lstrip("-.0123456789"))]
+    suffix = text[len(number) :]
+    exponent = UNITS.get(suffix.strip().lower())
     if exponent is None:
-        raise InvalidInput(f"unknown unit {unit!r} in amount {text!r}")
-    sign = 1
-    if number and number[0] in "+-":
-        sign = -1 if number[0] == "-" else 1
-        number = number[1:]
-    whole, dot, frac = number.partition(".")
-    if not whole.isdigit() or not whole.isascii() or (dot and not (frac.isdigit() and frac.isascii())):
+        raise InvalidInput(f"unrecognized unit {suffix[:20]!r} in amount {text[:80]!r}: use FIL or attoFIL")
+    if len(number) > MAX_AMOUNT_DIGITS:
+        raise InvalidInput(f"amount number of {len(number)} characters exceeds {MAX_AMOUNT_DIGITS}")
+    match = _DECIMAL.fullmatch(number)
+    if match is None or not (match[2] or match[3]):
         raise InvalidInput(f"invalid amount {text!r}: expected a decimal number and an optional unit")
-    frac = frac.rstrip("0")
+    sign, whole, frac = match[1], match[2], (match[3] or "").rstrip("0")
     if len(frac) > exponent:
-        raise InvalidInput(f"amount {text!r} has more decimals than 1 attoFIL allows")
-    scale: int = 10**exponent
-    fraction = int(frac.ljust(exponent, "0")) if frac else 0
-    return sign * (int(whole) * scale + fraction)
+        unit = "attoFIL" if exponent == 0 else "FIL"
+        raise InvalidInput(f"amount {text!r} is finer than 1 attoFIL ({unit} takes {exponent} decimals)")
+    atto: int = int(whole or "0") * 10**exponent + int(frac.ljust(exponent, "0") or "0")
+    return -atto if sign else atto

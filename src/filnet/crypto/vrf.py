@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 
-from filnet.core.address import Address, Protocol
+from filnet.core.address import Address
 from filnet.crypto import bls
-from filnet.crypto.signature import InvalidSignature
+from filnet.crypto.signature import InvalidSignature, Signature, SignatureType, verify_signature
 from filnet.errors import InvalidInput
 
 
@@ -22,14 +22,12 @@ def prove(private_key: bytes, vrf_input: bytes) -> bytes:
 
 def verify(worker: Address, vrf_input: bytes, proof: bytes) -> None:
     """Raise :class:`InvalidSignature` unless ``proof`` is ``worker``'s VRF proof of ``vrf_input``."""
-    if worker.protocol is not Protocol.BLS:
-        raise InvalidSignature(f"VRF proofs are made by BLS (f3) worker keys, not {worker}")
+    # Lotus's VerifyVRF checks the proof as an ordinary BLS signature by the worker's f3 address.
     try:
-        valid = bls.verify(worker.payload, vrf_input, proof)
+        signature = Signature(SignatureType.BLS, proof)
     except InvalidInput as e:
         raise InvalidSignature(f"invalid VRF proof: {e}") from None
-    if not valid:
-        raise InvalidSignature(f"VRF proof does not verify for {worker}")
+    verify_signature(signature, worker, vrf_input)
 
 
 def output(proof: bytes) -> bytes:
