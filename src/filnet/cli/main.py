@@ -47,6 +47,15 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as e:
+        e.show()  # a bare group name: the help text is what was asked for
+        sys.exit(2)
+    except click.UsageError as e:
+        # Click's own rendering takes four lines (usage, hint, blank, error): keep the one-line promise.
+        hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        message = " ".join(e.format_message().split())
+        click.echo(f"error: {message}{hint}", err=True)
+        sys.exit(2)
     except click.ClickException as e:
         e.show()
         sys.exit(2 if e.exit_code in (1, 2) else e.exit_code)

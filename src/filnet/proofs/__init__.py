@@ -1,0 +1,1 @@
+"""Storage proofs: Poseidon, Merkle trees, SDR PoRep (sealing), Window/Winning PoSt, proof types."""

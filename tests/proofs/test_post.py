@@ -1,0 +1,141 @@
+"""Window and Winning PoSt: challenge selection, proving from stored trees, faults by sector number."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filnet.errors import InvalidInput
+from filnet.proofs import merkle
+from filnet.proofs.post import (
+    PoStBundle,
+    generate_window_post,
+    generate_winning_post,
+    leaf_challenges,
+    post_randomness,
+    verify_post,
+    winning_sector_indices,
+)
+from filnet.proofs.registry import RegisteredPoStProof, RegisteredSealProof
+from filnet.proofs.seal import REPLICA_FILE, TREE_R_LAST_PREFIX
+from tests.proofs.conftest import seal_2k
+
+WINDOW = RegisteredPoStProof.STACKED_DRG_WINDOW_2KIB_V1_1
+WINNING = RegisteredPoStProof.STACKED_DRG_WINNING_2KIB_V1
+RANDOMNESS = bytes(range(100, 132))
+
+
+@pytest.fixture(scope="module")
+def sectors(tmp_path_factory: pytest.TempPathFactory, parent_cache_dir: Path) -> list[Path]:
+    out = []
+    for number in (3, 4, 5):
+        directory = tmp_path_factory.mktemp(f"post-sector-{number}")
+        seal_2k(directory, parent_cache_dir, sector_number=number, content=bytes([number]) * 2032)
+        out.append(directory)
+    return out
+
+
+def _copy(directory: Path, tmp_path: Path) -> Path:
+    target = tmp_path / directory.name
+    shutil.copytree(directory, target)
+    return target
+
+
+def test_randomness_is_masked_and_checked() -> None:
+    assert post_randomness(bytes([0xFF]) * 32)[31] == 0x3F
+    with pytest.raises(InvalidInput):
+        post_randomness(bytes(31))
+
+
+def test_challenges_in_range() -> None:
+    leaves = leaf_challenges(RANDOMNESS, 9, 10, 64)
+    assert len(leaves) == 10 and all(0 <= c < 64 for c in leaves)
+    assert leaves != leaf_challenges(RANDOMNESS, 10, 10, 64)
+    assert all(0 <= i < 3 for i in winning_sector_indices(RANDOMNESS, bytes(32), 3, 5))
+
+
+def test_window_post_round_trip(sectors: list[Path]) -> None:
+    bundle = generate_window_post(WINDOW, RANDOMNESS, list(sectors))
+    assert not bundle.faults
+    assert [p.sector_number for p in bundle.proofs] == [3, 4, 5]
+    assert all(len(p.paths) == 10 for p in bundle.proofs)
+    decoded = PoStBundle.from_bytes(bundle.to_bytes())
+    result = verify_post(decoded)
+    assert result.ok and result.proven == (3, 4, 5)
+
+
+def test_winning_post_round_trip(sectors: list[Path]) -> None:
+    bundle = generate_winning_post(WINNING, RANDOMNESS, list(sectors))
+    assert len(bundle.proofs) == 1 and len(bundle.proofs[0].paths) == 66
+    assert verify_post(PoStBundle.from_bytes(bundle.to_bytes())).ok
+
+
+def test_invalid_faulty_sector_reported_by_number(sectors: list[Path], tmp_path: Path) -> None:
+    broken = _copy(sectors[1], tmp_path)
+    first = leaf_challenges(RANDOMNESS, 4, 10, 64)[0]
+    data = bytearray((broken / REPLICA_FILE).read_bytes())
+    data[first * 32 + 5] ^= 0x10
+    (broken / REPLICA_FILE).write_bytes(bytes(data))
+    missing = _copy(sectors[2], tmp_path)
+    for path in merkle.shaped_tree_paths(missing / TREE_R_LAST_PREFIX, merkle.sector_tree_shape(2048)):
+        path.unlink()
+    bundle = generate_window_post(WINDOW, RANDOMNESS, [sectors[0], broken, missing])
+    assert [p.sector_number for p in bundle.proofs] == [3]
+    assert {f.sector_number for f in bundle.faults} == {4, 5}
+    result = verify_post(bundle)
+    assert result.proven == (3,)
+    assert {f.sector_number for f in result.failures} == {4, 5}
+
+
+def test_invalid_path_changed_fails_only_that_sector(sectors: list[Path]) -> None:
+    bundle = generate_window_post(WINDOW, RANDOMNESS, list(sectors))
+    proof = bundle.proofs[1]
+    path = proof.paths[0]
+    level = path.path[0]
+    flipped = bytes([level.siblings[0][0] ^ 1]) + level.siblings[0][1:]
+    bad_path = dataclasses.replace(
+        path, path=(merkle.PathLevel((flipped, *level.siblings[1:]), level.position), *path.path[1:])
+    )
+    bad = dataclasses.replace(proof, paths=(bad_path, *proof.paths[1:]))
+    result = verify_post(dataclasses.replace(bundle, proofs=(bundle.proofs[0], bad, bundle.proofs[2])))
+    assert result.proven == (3, 5)
+    assert [f.sector_number for f in result.failures] == [4]
+
+
+def test_invalid_other_randomness_or_comm_r(sectors: list[Path]) -> None:
+    bundle = generate_window_post(WINDOW, RANDOMNESS, list(sectors))
+    assert not verify_post(dataclasses.replace(bundle, randomness=bytes(32))).ok
+    expected = (dataclasses.replace(bundle.sectors[0], comm_r=bytes(32)), *bundle.sectors[1:])
+    result = verify_post(bundle, expected)
+    assert [f.sector_number for f in result.failures] == [3]
+
+
+def test_invalid_inputs(sectors: list[Path]) -> None:
+    with pytest.raises(InvalidInput):
+        generate_window_post(WINDOW, bytes(31), list(sectors))
+    with pytest.raises(InvalidInput):
+        generate_window_post(WINNING, RANDOMNESS, list(sectors))
+    wrong_size = RegisteredSealProof.STACKED_DRG_8MIB_V1_1.window_post
+    bundle = generate_window_post(wrong_size, RANDOMNESS, [sectors[0]])
+    assert [f.sector_number for f in bundle.faults] == [3]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_bundle_decoder_rejects_random_bytes(raw: bytes) -> None:
+    with pytest.raises(InvalidInput):
+        PoStBundle.from_bytes(raw)
+
+
+def test_invalid_truncated_tree_is_a_fault(sectors: list[Path], tmp_path: Path) -> None:
+    truncated = _copy(sectors[0], tmp_path)
+    (tree,) = merkle.shaped_tree_paths(truncated / TREE_R_LAST_PREFIX, merkle.sector_tree_shape(2048))
+    tree.write_bytes(tree.read_bytes()[:-32])
+    bundle = generate_window_post(WINDOW, RANDOMNESS, [truncated, sectors[1]])
+    assert [f.sector_number for f in bundle.faults] == [3]
+    assert verify_post(bundle).proven == (4,)
