@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from filnet.errors import StorageError
 
 
 @contextlib.contextmanager
@@ -30,6 +33,23 @@ def atomic_output(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[B
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+def preallocate(f: BinaryIO, size: int) -> None:
+    """Give the open file ``f`` exactly ``size`` bytes of reserved disk space (zero-filled).
+
+    Files that are then written through a memory mapping need this: on a sparse file, the kernel allocates
+    blocks at the first write of each page, and if the disk is full then the process dies of SIGBUS instead of
+    getting an error. Reserving up front turns that into a clean :class:`StorageError` here.
+    """
+    f.truncate(size)
+    try:
+        os.posix_fallocate(f.fileno(), 0, size)
+    except OSError as e:
+        if e.errno in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            return  # a file system without fallocate: the sparse file is the best we can do
+        name = getattr(f, "name", "a file")
+        raise StorageError(f"cannot reserve {size} bytes for {name}: {e.strerror}") from e
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
-from filnet.core.fsutil import atomic_output
+from filnet.core.fsutil import atomic_output, preallocate
 from filnet.errors import IntegrityError, InvalidInput
 from filnet.proofs.graph import DEGREE, HASHER_NAME, StackedGraph
 from filnet.proofs.registry import ApiVersion
@@ -82,7 +82,7 @@ def generate_parent_cache(
     """Write the whole cache to ``path`` atomically; return its SHA-256 digest (hex)."""
     size = graph.nodes * ENTRY_SIZE
     with atomic_output(path) as f:
-        f.truncate(size)
+        preallocate(f, size)
         with mmap.mmap(f.fileno(), size) as mm:
             _fill_in_chunks(graph, mm, progress, threads)
             mm.flush()

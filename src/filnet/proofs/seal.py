@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from filnet.core.fsutil import atomic_output, atomic_write_bytes
+from filnet.core.fsutil import atomic_output, atomic_write_bytes, preallocate
 from filnet.errors import FilnetError, IntegrityError, InvalidInput, NotFound
 from filnet.ipld import codecs, multihash
 from filnet.ipld.cid import CID
@@ -275,7 +275,7 @@ def _label_layers(
         with ExitStack() as stack:
             previous = map_file(directory / layer_file(layer - 1), size, stack) if layer > 1 else None
             with atomic_output(path) as f:
-                f.truncate(size)
+                preallocate(f, size)
                 with mmap.mmap(f.fileno(), size) as out:
 
                     def report(done: int, total: int, name: str = f"layer-{layer}") -> None:
