@@ -16,6 +16,7 @@ from filnet.proofs.poseidon_constants import (
     PARTIAL_ROUNDS,
     cauchy_mds,
     grain_round_constants,
+    grain_round_constants_reference,
     mat_inv,
     mat_mul,
     poseidon_params,
@@ -263,3 +264,9 @@ def test_pure_hash_columns_names_the_bad_layer(pure_only: None) -> None:
     with pytest.raises(DecodeError, match="layer 1") as info:
         poseidon.hash_columns([pack([1, 2]), pack([3]) + R.to_bytes(32, "little")])
     assert info.value.offset == 32
+
+
+@pytest.mark.parametrize("arity", ARITIES)
+def test_fast_grain_constants_equal_the_bitwise_reference(arity: int) -> None:
+    width, partial = arity + 1, PARTIAL_ROUNDS[arity]
+    assert grain_round_constants(width, 8, partial) == grain_round_constants_reference(width, 8, partial)

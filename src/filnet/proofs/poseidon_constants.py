@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from filnet.errors import InvalidInput
 from filnet.proofs.fr import FR_BITS, R, fr_inv
@@ -86,8 +87,8 @@ class SparseParams:
     sparse: tuple[SparseRound, ...]
 
 
-def grain_bits(width: int, full_rounds: int, partial_rounds: int) -> Iterator[int]:
-    """The Grain LFSR's filtered bit stream for these parameters (Poseidon reference script)."""
+def _grain_initial_register(width: int, full_rounds: int, partial_rounds: int) -> int:
+    """The Grain LFSR's 80-bit starting register; bit i is state[i], state[0] the next to shift out."""
     init = (
         _bits(1, 2)  # field: prime field GF(p)
         # S-box id: neptune passes SBOX = 1 for x^5 although the reference script numbers x^alpha as 0;
@@ -99,8 +100,12 @@ def grain_bits(width: int, full_rounds: int, partial_rounds: int) -> Iterator[in
         + _bits(partial_rounds, 10)
         + [1] * 30
     )
-    # The 80-bit register as an int: bit i is state[i], state[0] the oldest bit (the next to shift out).
-    register = sum(bit << i for i, bit in enumerate(init))
+    return sum(bit << i for i, bit in enumerate(init))
+
+
+def grain_bits(width: int, full_rounds: int, partial_rounds: int) -> Iterator[int]:
+    """The Grain LFSR's filtered bit stream for these parameters (Poseidon reference script)."""
+    register = _grain_initial_register(width, full_rounds, partial_rounds)
 
     def step() -> int:
         nonlocal register
@@ -125,7 +130,7 @@ def grain_bits(width: int, full_rounds: int, partial_rounds: int) -> Iterator[in
             step()
 
 
-def grain_round_constants(width: int, full_rounds: int, partial_rounds: int) -> tuple[int, ...]:
+def grain_round_constants_reference(width: int, full_rounds: int, partial_rounds: int) -> tuple[int, ...]:
     """(R_F + R_P) * t round constants: 255-bit big-endian draws from the Grain stream, rejected if >= r."""
     bits = grain_bits(width, full_rounds, partial_rounds)
     constants: list[int] = []
@@ -135,6 +140,50 @@ def grain_round_constants(width: int, full_rounds: int, partial_rounds: int) -> 
             value = (value << 1) | next(bits)
         if value < R:
             constants.append(value)
+    return tuple(constants)
+
+
+#: New LFSR bits computable at once: bit n+80 needs bits n+62 and below, so 18 bits follow from one register.
+_GRAIN_BLOCK: Final = 80 - 62
+
+
+def _grain_raw_bits(register: int, count: int) -> tuple[str, int]:
+    """``count`` (a multiple of 18) raw LFSR bits as a '0'/'1' string, oldest first; and the new register."""
+    out = []
+    mask = (1 << _GRAIN_BLOCK) - 1
+    for _ in range(count // _GRAIN_BLOCK):
+        new = (
+            register ^ register >> 13 ^ register >> 23 ^ register >> 38 ^ register >> 51 ^ register >> 62
+        ) & mask
+        register = register >> _GRAIN_BLOCK | new << 62
+        out.append(format(new, "018b")[::-1])
+    return "".join(out), register
+
+
+def grain_round_constants(width: int, full_rounds: int, partial_rounds: int) -> tuple[int, ...]:
+    """The constants of :func:`grain_round_constants_reference`, computed 18 LFSR bits per step.
+
+    Same stream, same pair filter (keep the second bit of a pair whose first bit is 1), same 255-bit
+    big-endian draws with rejection; only the bookkeeping is done on strings of bits instead of one bit at a
+    time, which makes it about ten times faster.
+    """
+    register = _grain_initial_register(width, full_rounds, partial_rounds)
+    raw, register = _grain_raw_bits(register, 9 * _GRAIN_BLOCK)
+    raw = raw[160:]  # the reference script discards the first 160 bits
+    needed = (full_rounds + partial_rounds) * width
+    constants: list[int] = []
+    pending = ""
+    while len(constants) < needed:
+        chunk, register = _grain_raw_bits(register, 256 * _GRAIN_BLOCK)
+        raw += chunk
+        usable = len(raw) & ~1
+        pending += "".join(y for x, y in zip(raw[0:usable:2], raw[1:usable:2], strict=True) if x == "1")
+        raw = raw[usable:]
+        while len(pending) >= FR_BITS and len(constants) < needed:
+            value = int(pending[:FR_BITS], 2)
+            pending = pending[FR_BITS:]
+            if value < R:
+                constants.append(value)
     return tuple(constants)
 
 
