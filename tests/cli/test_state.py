@@ -88,7 +88,9 @@ def test_get_typed_and_untyped(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["state"] == {"Address": "f1vl2wgz6f4dg2zy57ulz3h7boh7bksnoetpyaz6y"}
     code, out, _ = run(capsys, "state", "get", "--car", car, "f01", "--json")
     assert json.loads(out)["state"]["NetworkName"] == "butterflynet"
-    code, out, _ = run(capsys, "state", "get", "--car", car, "f04", "--json")  # power: not typed yet
+    code, out, _ = run(capsys, "state", "get", "--car", car, "f04", "--json")
+    assert code == 0 and json.loads(out)["state"]["MinerCount"] == 3
+    code, out, _ = run(capsys, "state", "get", "--car", car, "f01000", "--json")  # miner: not typed yet
     result = json.loads(out)
     assert code == 0 and not result["state_typed"] and isinstance(result["state"], list)
     code, out, _ = run(capsys, "state", "get", "--car", car, "f02")

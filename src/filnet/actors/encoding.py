@@ -15,6 +15,7 @@ from filnet.core.token import decode_bigint, encode_bigint
 from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
 from filnet.ipld.cid import CID
+from filnet.ipld.varint import decode_uvarint, encode_uvarint
 
 INT64_MIN: Final = -(1 << 63)
 INT64_MAX: Final = (1 << 63) - 1
@@ -129,3 +130,30 @@ class CborTuple(ABC):
     def encode(self) -> bytes:
         """DAG-CBOR bytes."""
         return dagcbor.encode(self.to_ipld())
+
+
+def uint_key(value: int) -> bytes:
+    """HAMT key of an unsigned integer (actor, deal, allocation IDs): its minimal unsigned varint."""
+    return encode_uvarint(value)
+
+
+def uint_of_key(key: bytes, what: str) -> int:
+    """Inverse of :func:`uint_key`; the whole key must be one minimal varint."""
+    try:
+        value, end = decode_uvarint(key)
+    except DecodeError as e:
+        raise DecodeError(f"{what} key {key.hex()}: {e.reason}") from None
+    if end != len(key):
+        raise DecodeError(f"{what} key {key.hex()}: trailing bytes after the varint")
+    return value
+
+
+def int_key(value: int) -> bytes:
+    """HAMT key of a signed integer (epochs): zigzag then unsigned varint, as Rust's ``i64::encode_var``."""
+    return encode_uvarint((value << 1) ^ (value >> 63))
+
+
+def int_of_key(key: bytes, what: str) -> int:
+    """Inverse of :func:`int_key`."""
+    zigzag = uint_of_key(key, what)
+    return (zigzag >> 1) ^ -(zigzag & 1)

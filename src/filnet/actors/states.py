@@ -7,11 +7,15 @@ from typing import Any, Final, Protocol
 from filnet.actors import manifest
 from filnet.actors.account.state import AccountState
 from filnet.actors.cron.state import CronState
+from filnet.actors.datacap.state import DatacapState
 from filnet.actors.init.state import InitState
+from filnet.actors.market.state import MarketState
 from filnet.actors.multisig.state import MultisigState
 from filnet.actors.paych.state import PaychState
+from filnet.actors.power.state import PowerState
 from filnet.actors.reward.state import RewardState
 from filnet.actors.system.state import SystemState
+from filnet.actors.verifreg.state import VerifregState
 
 
 class ActorStateValue(Protocol):
@@ -42,5 +46,9 @@ STATE_TYPES: Final[dict[str, ActorStateType]] = {
     manifest.REWARD: RewardState,
     manifest.MULTISIG: MultisigState,
     manifest.PAYCH: PaychState,
+    manifest.POWER: PowerState,
+    manifest.MARKET: MarketState,
+    manifest.VERIFREG: VerifregState,
+    manifest.DATACAP: DatacapState,
 }
 """Actor name -> state type, for the actors whose state filnet types so far."""

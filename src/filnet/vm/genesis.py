@@ -3,13 +3,21 @@
 The builder writes actor states directly, as Lotus's ``genesis`` package does, rather than running their
 constructors: a genesis is the state every node agrees to start from. Singletons live at their ID
 addresses: system f00 (holding the builtin-actor manifest), init f01, reward f02 (holding the FIL still
-to be mined), cron f03, the Ethereum address manager f010 and the burnt-funds account f099. Accounts get IDs
-from 100 up in the order given, multisigs after them; a multisig signer that is not a genesis account gets an
-empty account of its own first.
+to be mined), cron f03, storage power f04, storage market f05, verified registry f06, datacap f07, the
+Ethereum address manager f010 and the burnt-funds account f099. Power, market, verified registry and datacap
+start from the empty states builtin-actors' ``State::new`` writes (no miners, deals, verifiers or DataCap);
+the registry's root key is the multisig Lotus puts at f080 (signers and threshold from
+:attr:`GenesisConfig.verifreg_root_key`, by default Lotus's devnet key). Accounts get IDs from 100 up in the
+order given, multisigs after them, then any root-key signer not yet known; a multisig signer that is not a
+genesis account gets an empty account of its own first.
+
+Cron starts with no entries. Lotus's genesis registers two (power ``OnEpochTickEnd`` and market
+``CronTick``), but filnet does not implement those actors' handlers yet, and a call into an actor filnet
+cannot run is a node failure rather than a message failure (as in the FVM), so every cron tick would fail.
+The entries join with those handlers; until then this genesis's cron actor block differs from Lotus's.
 
 Code CIDs come from the butterflynet genesis's manifest (actors v16), so that tools mapping code CIDs to
-actor names (Lotus, Boost, explorers) recognise filnet's actors. The storage actors (power f04, market f05,
-verified registry f06, datacap f07) join the genesis with their implementations in later issues.
+actor names (Lotus, Boost, explorers) recognise filnet's actors.
 """
 
 from __future__ import annotations
@@ -20,11 +28,15 @@ from typing import Final
 from filnet.actors import manifest as names
 from filnet.actors.account.state import AccountState
 from filnet.actors.cron.state import CronState
+from filnet.actors.datacap import state as datacap
 from filnet.actors.init.state import AddressMap, InitState
 from filnet.actors.manifest import Manifest
+from filnet.actors.market import state as market
 from filnet.actors.multisig.state import MultisigState, PendingTransactions
+from filnet.actors.power import state as power
 from filnet.actors.reward import logic as reward_logic
 from filnet.actors.system.state import SystemState
+from filnet.actors.verifreg import state as verifreg
 from filnet.core.address import Address, Protocol
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
@@ -39,6 +51,12 @@ SYSTEM_ACTOR: Final = Address.new_id(0)
 INIT_ACTOR: Final = Address.new_id(1)
 REWARD_ACTOR: Final = Address.new_id(2)
 CRON_ACTOR: Final = Address.new_id(3)
+POWER_ACTOR: Final = Address.new_id(4)
+MARKET_ACTOR: Final = Address.new_id(5)
+VERIFREG_ACTOR: Final = Address.new_id(6)
+DATACAP_ACTOR: Final = Address.new_id(7)
+#: Where Lotus's genesis puts the verified registry's root-key multisig (lotus ``genesis.RootVerifierID``).
+VERIFREG_ROOT: Final = verifreg.ROOT_VERIFIER
 EAM_ACTOR: Final = Address.new_id(10)
 BURNT_FUNDS_ACTOR: Final = Address.new_id(99)
 FIRST_ACCOUNT_ID: Final = 100
@@ -87,6 +105,12 @@ class GenesisMultisig:
     vesting_duration: int = 0
 
 
+#: Lotus's devnet root key (``chain/gen`` ``DefaultVerifregRootkeyActor``): a 1-of-1 multisig of a test key.
+DEFAULT_VERIFREG_ROOT_KEY: Final = GenesisMultisig(
+    signers=(Address.parse("f1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy"),), threshold=1, balance=ZERO
+)
+
+
 @dataclass(frozen=True, slots=True)
 class GenesisConfig:
     """Everything a genesis state depends on."""
@@ -96,6 +120,8 @@ class GenesisConfig:
     multisigs: tuple[GenesisMultisig, ...] = ()
     mining_reserve: TokenAmount = MINING_RESERVE
     manifest: Manifest = field(default=BUTTERFLYNET_MANIFEST)
+    #: The multisig at f080 that adds and removes verifiers (the verified registry's root key).
+    verifreg_root_key: GenesisMultisig = DEFAULT_VERIFREG_ROOT_KEY
 
 
 def build_genesis(store: Blockstore, config: GenesisConfig) -> CID:
@@ -106,26 +132,17 @@ def build_genesis(store: Blockstore, config: GenesisConfig) -> CID:
     builder.add(SYSTEM_ACTOR, names.SYSTEM, SystemState(manifest_data).encode())
     builder.add(REWARD_ACTOR, names.REWARD, reward_logic.initial_state(0).encode(), config.mining_reserve)
     builder.add(CRON_ACTOR, names.CRON, CronState(()).encode())
+    builder.add(POWER_ACTOR, names.POWER, power.empty_state(store).encode())
+    builder.add(MARKET_ACTOR, names.MARKET, market.empty_state(store).encode())
+    builder.add(VERIFREG_ACTOR, names.VERIFREG, verifreg.empty_state(store, VERIFREG_ROOT).encode())
+    builder.add(DATACAP_ACTOR, names.DATACAP, datacap.empty_state(store, VERIFREG_ACTOR).encode())
     builder.add(EAM_ACTOR, names.EAM, None)
     builder.add(BURNT_FUNDS_ACTOR, names.ACCOUNT, AccountState(BURNT_FUNDS_ACTOR).encode())
     for account in config.accounts:
         builder.add_account(account.address, account.balance)
     for multisig in config.multisigs:
-        signers = tuple(builder.resolve_or_create(signer) for signer in multisig.signers)
-        state = MultisigState(
-            signers=signers,
-            num_approvals_threshold=multisig.threshold,
-            next_tx_id=0,
-            initial_balance=ZERO,
-            start_epoch=ChainEpoch(0),
-            unlock_duration=ChainEpoch(0),
-            pending_txs=PendingTransactions(store).flush(),
-        )
-        if multisig.vesting_duration:
-            state = state.with_locked(
-                ChainEpoch(multisig.vesting_start), ChainEpoch(multisig.vesting_duration), multisig.balance
-            )
-        builder.add(builder.next_address(), names.MULTISIG, state.encode(), multisig.balance)
+        builder.add_multisig(multisig)
+    builder.add_multisig(config.verifreg_root_key, VERIFREG_ROOT)
     builder.add(INIT_ACTOR, names.INIT, builder.init_state(config.network_name).encode())
     return builder.tree.flush()
 
@@ -143,7 +160,7 @@ def _check_config(config: GenesisConfig) -> None:
         if account.balance < ZERO:
             raise InvalidInput(f"genesis account {account.address} has a negative balance")
         seen.add(account.address)
-    for multisig in config.multisigs:
+    for multisig in (*config.multisigs, config.verifreg_root_key):
         if not 1 <= multisig.threshold <= len(multisig.signers):
             raise InvalidInput(
                 f"multisig threshold {multisig.threshold} must be in 1..{len(multisig.signers)}"
@@ -194,6 +211,25 @@ class _Builder:
         self.address_map.set(address, id_address.id)
         self.add(id_address, names.ACCOUNT, AccountState(address).encode(), balance)
         return id_address
+
+    def add_multisig(self, multisig: GenesisMultisig, id_address: Address | None = None) -> None:
+        """A multisig at ``id_address`` (default: the next free ID, taken once its signers have theirs)."""
+        signers = tuple(self.resolve_or_create(signer) for signer in multisig.signers)
+        state = MultisigState(
+            signers=signers,
+            num_approvals_threshold=multisig.threshold,
+            next_tx_id=0,
+            initial_balance=ZERO,
+            start_epoch=ChainEpoch(0),
+            unlock_duration=ChainEpoch(0),
+            pending_txs=PendingTransactions(self.store).flush(),
+        )
+        if multisig.vesting_duration:
+            state = state.with_locked(
+                ChainEpoch(multisig.vesting_start), ChainEpoch(multisig.vesting_duration), multisig.balance
+            )
+        address = self.next_address() if id_address is None else id_address
+        self.add(address, names.MULTISIG, state.encode(), multisig.balance)
 
     def resolve_or_create(self, address: Address) -> Address:
         """The ID of a signer: itself if an ID, its account if known, else a new empty account."""

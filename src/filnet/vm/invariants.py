@@ -15,16 +15,24 @@ from filnet.actors.account import invariants as account
 from filnet.actors.account.state import AccountState
 from filnet.actors.cron import invariants as cron
 from filnet.actors.cron.state import CronState
+from filnet.actors.datacap import invariants as datacap
+from filnet.actors.datacap.state import DatacapState
 from filnet.actors.init import invariants as init
 from filnet.actors.init.state import InitState
+from filnet.actors.market import invariants as market
+from filnet.actors.market.state import MarketState
 from filnet.actors.multisig import invariants as multisig
 from filnet.actors.multisig.state import MultisigState
 from filnet.actors.paych import invariants as paych
 from filnet.actors.paych.state import PaychState
+from filnet.actors.power import invariants as power
+from filnet.actors.power.state import PowerState
 from filnet.actors.reward import invariants as reward
 from filnet.actors.reward.state import RewardState
 from filnet.actors.system import invariants as system
 from filnet.actors.system.state import SystemState
+from filnet.actors.verifreg import invariants as verifreg
+from filnet.actors.verifreg.state import VerifregState
 from filnet.core.address import Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.vm.state_tree import ActorState, StateTree
@@ -77,4 +85,12 @@ def _check_actor(tree: StateTree, id_address: Address, actor: ActorState) -> lis
         return multisig.check_state_invariants(MultisigState.decode(data), store)
     if name == names.PAYCH:
         return paych.check_state_invariants(PaychState.decode(data), store, actor.balance)
+    if name == names.POWER:
+        return power.check_state_invariants(PowerState.decode(data), store)
+    if name == names.MARKET:
+        return market.check_state_invariants(MarketState.decode(data), store)
+    if name == names.VERIFREG:
+        return verifreg.check_state_invariants(VerifregState.decode(data), store)
+    if name == names.DATACAP:
+        return datacap.check_state_invariants(DatacapState.decode(data), store)
     return []

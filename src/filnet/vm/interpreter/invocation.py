@@ -20,7 +20,7 @@ from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch, MethodNum
 from filnet.crypto.randomness import DomainSeparationTag
 from filnet.crypto.signature import Signature, is_valid_signature
-from filnet.errors import FilnetError
+from filnet.errors import FilnetError, NotFound
 from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
@@ -128,7 +128,13 @@ class CallManager:
         if method == METHOD_SEND:
             return b""
         name = self.machine.actor_name(actor)
-        code = dispatch.actor_code(name)
+        try:
+            code = dispatch.actor_code(name)
+        except NotFound as e:
+            # The FVM treats an actor whose code it cannot run as fatal (``call_manager`` aborts with "actor
+            # not found"), not as a message failure: no receipt, the node stops. Name who and what.
+            where = f"method {method} of {name} actor {receiver} (code {actor.code})"
+            raise NotFound(f"cannot run {where}: {e}") from None
         rt = InvocationRuntime(self, caller, receiver, value)
         try:
             return code.invoke(rt, method, params)

@@ -1,0 +1,1 @@
+"""The verified registry actor (f06): verifiers, DataCap allocations to providers, and their claims."""

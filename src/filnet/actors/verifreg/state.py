@@ -1,0 +1,256 @@
+"""Verified registry actor state (builtin-actors ``fil_actor_verifreg::State``), allocations and claims.
+
+Layouts, by field count: 6 (actors v9+: ``[root_key, verifiers, remove_data_cap_proposal_ids, allocations,
+next_allocation_id, claims]``), 4 (v7–v8: ``[root_key, verifiers, verified_clients,
+remove_data_cap_proposal_ids]``) and 3 (v0–v6: ``[root_key, verifiers, verified_clients]``). Since v9 the
+clients' DataCap lives in the datacap actor (f07).
+
+Every map is a HAMT of bit width 5: ``verifiers`` (and ``verified_clients``) address -> BigInt allowance;
+``allocations`` client actor ID -> HAMT allocation ID -> :class:`Allocation`; ``claims`` provider actor ID
+-> HAMT claim ID -> :class:`Claim` (IDs as unsigned varint keys); ``remove_data_cap_proposal_ids``
+verifier-and-client address pair -> the last removal proposal ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from filnet.actors.encoding import (
+    CborTuple,
+    as_address,
+    as_bigint,
+    as_cid,
+    as_int,
+    as_uint,
+    fields,
+    uint_of_key,
+)
+from filnet.core.address import Address
+from filnet.core.types import ActorID, ChainEpoch
+from filnet.errors import DecodeError, InvalidInput
+from filnet.ipld.blockstore import Blockstore
+from filnet.ipld.cid import CID
+from filnet.ipld.hamt import Hamt
+
+HAMT_BIT_WIDTH: Final = 5
+#: The registry's root key in Lotus genesis: the multisig at f080 (lotus ``genesis.RootVerifierID``).
+ROOT_VERIFIER: Final = Address.new_id(80)
+#: Allocation ID 0 means "no allocation", so numbering starts at 1.
+FIRST_ALLOCATION_ID: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation(CborTuple):
+    """DataCap a client set aside for a provider to store a piece, with its term bounds and expiry."""
+
+    client: ActorID
+    provider: ActorID
+    data: CID
+    size: int
+    term_min: ChainEpoch
+    term_max: ChainEpoch
+    expiration: ChainEpoch
+
+    def to_ipld(self) -> list[Any]:
+        """The CBOR tuple."""
+        return [
+            self.client,
+            self.provider,
+            self.data,
+            self.size,
+            self.term_min,
+            self.term_max,
+            self.expiration,
+        ]
+
+    @classmethod
+    def from_ipld(cls, raw: Any) -> Allocation:
+        """Parse the CBOR tuple."""
+        f = fields(raw, 7, "Allocation")
+        return cls(
+            client=ActorID(as_uint(f[0], "Allocation.client")),
+            provider=ActorID(as_uint(f[1], "Allocation.provider")),
+            data=as_cid(f[2], "Allocation.data"),
+            size=as_uint(f[3], "Allocation.size"),
+            term_min=ChainEpoch(as_int(f[4], "Allocation.term_min")),
+            term_max=ChainEpoch(as_int(f[5], "Allocation.term_max")),
+            expiration=ChainEpoch(as_int(f[6], "Allocation.expiration")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Claim(CborTuple):
+    """An allocation a provider committed in a sector: it earns quality-adjusted power for its term."""
+
+    provider: ActorID
+    client: ActorID
+    data: CID
+    size: int
+    term_min: ChainEpoch
+    term_max: ChainEpoch
+    term_start: ChainEpoch
+    sector: int
+
+    def to_ipld(self) -> list[Any]:
+        """The CBOR tuple."""
+        return [
+            self.provider,
+            self.client,
+            self.data,
+            self.size,
+            self.term_min,
+            self.term_max,
+            self.term_start,
+            self.sector,
+        ]
+
+    @classmethod
+    def from_ipld(cls, raw: Any) -> Claim:
+        """Parse the CBOR tuple."""
+        f = fields(raw, 8, "Claim")
+        return cls(
+            provider=ActorID(as_uint(f[0], "Claim.provider")),
+            client=ActorID(as_uint(f[1], "Claim.client")),
+            data=as_cid(f[2], "Claim.data"),
+            size=as_uint(f[3], "Claim.size"),
+            term_min=ChainEpoch(as_int(f[4], "Claim.term_min")),
+            term_max=ChainEpoch(as_int(f[5], "Claim.term_max")),
+            term_start=ChainEpoch(as_int(f[6], "Claim.term_start")),
+            sector=as_uint(f[7], "Claim.sector"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifregState(CborTuple):
+    """The root key, verifiers, and (v9+) allocations and claims, or (before v9) verified clients.
+
+    Fields a layout lacks are None: ``verified_clients`` from v9 on; ``allocations``,
+    ``next_allocation_id`` and ``claims`` before v9; ``remove_data_cap_proposal_ids`` before v7.
+    """
+
+    root_key: Address
+    verifiers: CID
+    verified_clients: CID | None
+    remove_data_cap_proposal_ids: CID | None
+    allocations: CID | None
+    next_allocation_id: int | None
+    claims: CID | None
+
+    def __post_init__(self) -> None:
+        v9 = self.allocations is not None
+        v9_complete = v9 == (self.next_allocation_id is not None) == (self.claims is not None)
+        # v9+ dropped verified_clients and always has the removal map; v0-v6 lack the removal map.
+        if (
+            not v9_complete
+            or v9 == (self.verified_clients is not None)
+            or (v9 and self.remove_data_cap_proposal_ids is None)
+        ):
+            raise InvalidInput("VerifregState: fields from different actor versions' layouts")
+
+    def to_ipld(self) -> list[Any]:
+        """The CBOR tuple (6, 4 or 3 fields, as read)."""
+        if self.verified_clients is None:
+            return [
+                bytes(self.root_key),
+                self.verifiers,
+                self.remove_data_cap_proposal_ids,
+                self.allocations,
+                self.next_allocation_id,
+                self.claims,
+            ]
+        removals = [] if self.remove_data_cap_proposal_ids is None else [self.remove_data_cap_proposal_ids]
+        return [bytes(self.root_key), self.verifiers, self.verified_clients, *removals]
+
+    @classmethod
+    def from_ipld(cls, raw: Any) -> VerifregState:
+        """Parse the CBOR tuple."""
+        count = len(raw) if isinstance(raw, list) and len(raw) in (3, 4, 6) else 6
+        f = fields(raw, count, "VerifregState")
+        root_key = as_address(f[0], "VerifregState.root_key")
+        verifiers = as_cid(f[1], "VerifregState.verifiers")
+        if count == 6:
+            return cls(
+                root_key=root_key,
+                verifiers=verifiers,
+                verified_clients=None,
+                remove_data_cap_proposal_ids=as_cid(f[2], "VerifregState.remove_data_cap_proposal_ids"),
+                allocations=as_cid(f[3], "VerifregState.allocations"),
+                next_allocation_id=as_uint(f[4], "VerifregState.next_allocation_id"),
+                claims=as_cid(f[5], "VerifregState.claims"),
+            )
+        return cls(
+            root_key=root_key,
+            verifiers=verifiers,
+            verified_clients=as_cid(f[2], "VerifregState.verified_clients"),
+            remove_data_cap_proposal_ids=(
+                as_cid(f[3], "VerifregState.remove_data_cap_proposal_ids") if count == 4 else None
+            ),
+            allocations=None,
+            next_allocation_id=None,
+            claims=None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Lotus-style JSON."""
+
+        def link(cid: CID | None) -> dict[str, str] | None:
+            return None if cid is None else {"/": str(cid)}
+
+        return {
+            "RootKey": str(self.root_key),
+            "Verifiers": link(self.verifiers),
+            "VerifiedClients": link(self.verified_clients),
+            "RemoveDataCapProposalIDs": link(self.remove_data_cap_proposal_ids),
+            "Allocations": link(self.allocations),
+            "NextAllocationId": self.next_allocation_id,
+            "Claims": link(self.claims),
+        }
+
+
+def empty_state(store: Blockstore, root_key: Address) -> VerifregState:
+    """The state builtin-actors' ``State::new`` writes: empty maps, allocation IDs from 1."""
+    empty = Hamt(store, bit_width=HAMT_BIT_WIDTH).flush()
+    return VerifregState(
+        root_key=root_key,
+        verifiers=empty,
+        verified_clients=None,
+        remove_data_cap_proposal_ids=empty,
+        allocations=empty,
+        next_allocation_id=FIRST_ALLOCATION_ID,
+        claims=empty,
+    )
+
+
+def data_caps(store: Blockstore, root: CID) -> Iterator[tuple[Address, int]]:
+    """Every (address, DataCap allowance) of the verifiers (or verified clients) map, in HAMT order."""
+    for key, raw in Hamt(store, root, HAMT_BIT_WIDTH).items():
+        try:
+            address = Address.from_bytes(key)
+        except DecodeError as e:
+            raise DecodeError(f"verifreg data cap key {key.hex()}: {e.reason}") from None
+        yield address, as_bigint(raw, f"data cap of {address}")
+
+
+_T = TypeVar("_T", Allocation, Claim)
+
+
+def _nested(store: Blockstore, root: CID, what: str, parse: type[_T]) -> Iterator[tuple[ActorID, int, _T]]:
+    """Every (outer actor ID, inner ID, value) of a two-level ID-keyed map."""
+    for key, inner in Hamt(store, root, HAMT_BIT_WIDTH).items():
+        actor = ActorID(uint_of_key(key, f"verifreg {what}"))
+        for inner_key, raw in Hamt(
+            store, as_cid(inner, f"verifreg {what} of f0{actor}"), HAMT_BIT_WIDTH
+        ).items():
+            yield actor, uint_of_key(inner_key, f"verifreg {what} of f0{actor}"), parse.from_ipld(raw)
+
+
+def allocations(store: Blockstore, root: CID) -> Iterator[tuple[ActorID, int, Allocation]]:
+    """Every (client, allocation ID, allocation), in HAMT order."""
+    return _nested(store, root, "allocations", Allocation)
+
+
+def claims(store: Blockstore, root: CID) -> Iterator[tuple[ActorID, int, Claim]]:
+    """Every (provider, claim ID, claim), in HAMT order."""
+    return _nested(store, root, "claims", Claim)
