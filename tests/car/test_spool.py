@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from filnet.car.reader import open_car
 from filnet.car.spool import SpoolBlockstore
 from filnet.car.v1 import write_car_v1
-from filnet.errors import StorageError
+from filnet.errors import IntegrityError, StorageError
 from filnet.ipld import codecs, dagpb
-from filnet.ipld.blockstore import BlockNotFound, Blockstore
+from filnet.ipld.blockstore import BlockNotFound, Blockstore, MemoryBlockstore
 from filnet.ipld.cid import CID
+from filnet.unixfs.importer import FileRangeSink, import_path
+from filnet.unixfs.profiles import PROFILES
 
 
 def block(data: bytes) -> tuple[CID, bytes]:
@@ -92,3 +94,46 @@ def test_behaves_like_a_dict(payloads: list[bytes]) -> None:
                 model[cid] = data
         assert len(store) == len(model)
         assert {cid: store.get(cid) for cid in store} == model
+
+
+def test_file_ranges_are_read_back_and_checked(tmp_path: Path) -> None:
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"0123456789" * 10)
+    cid = CID.compute(codecs.RAW, b"23456")
+    with SpoolBlockstore(tmp_path) as store:
+        assert isinstance(store, FileRangeSink)
+        store.put_file_range(cid, str(src), 2, 5)
+        store.put(cid, b"23456")  # already held: not copied again
+        assert store.get(cid) == b"23456" and store.has(cid) and cid in store
+        assert list(store) == [cid] and len(store) == 1 and store.size == 5
+        src.write_bytes(b"0133456789" * 10)
+        with pytest.raises(IntegrityError, match=r"changed since it was imported: bytes 2\.\.7"):
+            store.get(cid)
+        src.write_bytes(b"012")
+        with pytest.raises(IntegrityError, match="changed since"):
+            store.get(cid)
+        src.unlink()
+        store._close_source()  # a new read opens the file again
+        with pytest.raises(StorageError, match="cannot read"):
+            store.get(cid)
+        store.delete(cid)
+        assert not store.has(cid) and len(store) == 0
+
+
+@pytest.mark.parametrize("profile", ["unixfs-v1-2025", "kubo-v0"])
+def test_an_import_by_reference_writes_the_same_car(tmp_path: Path, profile: str) -> None:
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "big.bin").write_bytes(os.urandom(PROFILES[profile].chunk_size * 2 + 77))
+    (src / "small.txt").write_bytes(b"small")
+    (src / "copy.txt").write_bytes(b"small")  # the same leaf twice: one section
+    memory = MemoryBlockstore()
+    expected = io.BytesIO()
+    write_car_v1(expected, [import_path(src, memory, PROFILES[profile]).root], memory)
+    with SpoolBlockstore(tmp_path) as spool:
+        root = import_path(src, spool, PROFILES[profile]).root
+        # Raw leaves are kept as references (only the dag-pb nodes are copied); dag-pb leaves are copied.
+        assert (spool._end < 1000) == PROFILES[profile].raw_leaves
+        got = io.BytesIO()
+        write_car_v1(got, [root], spool)
+    assert got.getvalue() == expected.getvalue()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +167,94 @@ def test_the_console_entry_point_prints_one_line_without_traceback(tmp_path: Pat
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_hidden_files_are_left_out_unless_asked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plain, dotted = tmp_path / "plain", tmp_path / "dotted"
+    for root in (plain, dotted):
+        root.mkdir()
+        (root / "a.txt").write_bytes(b"a")
+    (dotted / ".secret").write_bytes(b"s")
+    (dotted / ".git").mkdir()
+    cids = {}
+    for name, root, *flags in (("plain", plain), ("dotted", dotted), ("hidden", dotted, "--hidden")):
+        code, out, err = run_cli(capsys, "data", "cid", str(root), *flags)
+        assert code == 0, err
+        cids[name] = out.strip()
+    assert cids["plain"] == cids["dotted"] != cids["hidden"]
+    car = tmp_path / "h.car"
+    code, out, _ = run_cli(capsys, "data", "prep", str(dotted), "--hidden", "--out", str(car), "--json")
+    assert code == 0 and json.loads(out)["root"] == cids["hidden"]
+    code, out, _ = run_cli(capsys, "data", "ls", str(car), "--json")
+    assert [e["name"] for e in json.loads(out)] == [".git", ".secret", "a.txt"]
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_never_with_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from filnet.cli import data as data_cli
+    from filnet.unixfs import importer
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(200_000))
+    monkeypatch.setattr(data_cli, "PROGRESS_THRESHOLD", 100_000)
+    sized: list[Path] = []
+    real_input_size = data_cli._input_size
+    monkeypatch.setattr(data_cli, "_input_size", lambda p: sized.append(p) or real_input_size(p))
+    advanced: list[int] = []
+    real_import_path = importer.import_path
+
+    def import_path(*args: Any, on_progress: Any = None, **kwargs: Any) -> importer.ImportResult:
+        def counted(n: int) -> None:
+            advanced.append(n)
+            on_progress(n)
+
+        return real_import_path(*args, on_progress=counted if on_progress else None, **kwargs)
+
+    monkeypatch.setattr(importer, "import_path", import_path)
+    for terminal, flags, drawn in ((False, (), False), (True, ("--json",), False), (True, (), True)):
+        monkeypatch.setattr(data_cli, "stderr_is_terminal", lambda t=terminal: t)
+        sized.clear()
+        advanced.clear()
+        code, _, err = run_cli(capsys, "data", "cid", str(big), *flags)
+        assert code == 0, err
+        assert bool(sized) == drawn  # the input is only sized when a bar can be drawn
+        assert sum(advanced) == (200_000 if drawn else 0)
+
+
+@pytest.mark.parametrize("profile", ["unixfs-v1-2025", "v1-256k-174", "kubo-v0"])
+@pytest.mark.parametrize("kind", ["empty file", "empty dir", "nested empty dirs", "one byte", "symlink"])
+def test_prep_of_the_smallest_inputs_gives_a_car_commp_accepts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, profile: str, kind: str
+) -> None:
+    """The smallest CAR prep writes (header and one section) is still over the 65 bytes CommP needs."""
+    src = tmp_path / "in"
+    if kind == "empty file":
+        src.write_bytes(b"")
+    elif kind == "one byte":
+        src.write_bytes(b"x")
+    elif kind == "symlink":
+        os.symlink("nowhere", src)
+    else:
+        (src / "a" / "b" if kind == "nested empty dirs" else src).mkdir(parents=True)
+    car = tmp_path / "out.car"
+    code, out, err = run_cli(
+        capsys, "data", "prep", str(src), "--profile", profile, "--out", str(car), "--json"
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["car_size"] == car.stat().st_size >= 65
+    assert report["piece_size"] == (128 if kind != "nested empty dirs" else 512)
+    code, out, err = run_cli(capsys, "data", "verify", str(car), "--json")
+    assert code == 0 and json.loads(out)["roots"] == [report["root"]], err
+
+
+def test_prep_names_the_car_after_the_path_given_not_a_symlink_target(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "target.txt").write_bytes(b"x" * 100)
+    os.symlink("target.txt", tmp_path / "link")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "data", "prep", "link", "--json")
+    assert code == 0, err
+    assert json.loads(out)["car"] == str(tmp_path / "link.car") and (tmp_path / "link.car").is_file()

@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 from filnet.errors import InvalidInput
 from filnet.piece import commp, commp_ref
-from filnet.piece.commp import BATCH_BYTES, CommP, commp_of_bytes, commp_of_stream, zero_commitment
+from filnet.piece.commp import (
+    BATCH_BYTES,
+    BackgroundCommP,
+    CommP,
+    commp_of_bytes,
+    commp_of_stream,
+    zero_commitment,
+)
 from tests.conftest import load_json_vector, vectors_dir
 
 GORAND = Path(__file__).parent / "gorand"
@@ -194,3 +201,46 @@ def test_piece_info_properties() -> None:
     assert str(info.piece_cid) == "baga6ea4seaqn42av3szurbbscwuu3zjssvfwbpsvbjf6y3tukvlgl2nf5rha6pa"
     assert str(info.piece_cid_v2) == "bafkzcibd7abqlxticxolgseegik2stpfgkkuwyf6kufex3doorkvmzpjuxwe4dz4"
     assert (info.padded_size, info.height, info.padding) == (1024, 5, 504)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    size=st.integers(65, 3 * BATCH_BYTES + 1000),
+    cuts=st.lists(st.integers(0, 3 * BATCH_BYTES + 1000), max_size=12),
+    workers=st.integers(1, 3),
+)
+def test_background_commp_matches_commp(size: int, cuts: list[int], workers: int) -> None:
+    payload = os.urandom(size)
+    points = sorted({0, size, *(c for c in cuts if c <= size)})
+    with BackgroundCommP(workers=workers, max_queued=2) as hasher:
+        for a, b in itertools.pairwise(points):
+            # Mixed buffer types: anything but bytes is copied, as the caller may reuse its buffer.
+            hasher.update(bytearray(payload[a:b]) if a % 2 else payload[a:b])
+        assert hasher.digest() == commp_of_bytes(payload)
+        assert hasher.digest() == commp_of_bytes(payload)  # repeatable
+
+
+def test_background_commp_raises_the_threads_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    hasher = BackgroundCommP()
+
+    def fail(data: object) -> None:
+        raise InvalidInput("payload exceeds the largest piece")
+
+    monkeypatch.setattr(hasher._hasher, "update", fail)
+    hasher.update(os.urandom(5 * BATCH_BYTES))  # a whole run: queued, fails in the thread
+    with pytest.raises(InvalidInput, match="largest piece"):
+        hasher.digest()
+    hasher.close()
+    assert not hasher._thread.is_alive()
+
+
+def test_background_commp_close_stops_an_abandoned_hasher() -> None:
+    with BackgroundCommP(max_queued=1) as hasher:
+        for _ in range(4):
+            hasher.update(os.urandom(4 * BATCH_BYTES))
+    assert not hasher._thread.is_alive()
+    with pytest.raises(InvalidInput, match="after digest"):
+        done = BackgroundCommP()
+        done.update(bytes(100))
+        done.digest()
+        done.update(b"x")

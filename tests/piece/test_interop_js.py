@@ -7,22 +7,14 @@ developer machine and fail under CI.
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from filnet.piece.commp import commp_of_bytes
+from tests.node_interop import INTEROP_DIR, require_node_packages
 
-INTEROP_DIR = Path(__file__).resolve().parents[2] / "interop"
-_MISSING = shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "@web3-storage").is_dir()
-_WHY = f"node or @web3-storage/data-segment not installed in {INTEROP_DIR} (run `make test`)"
-if _MISSING and os.environ.get("CI"):
-    pytest.fail(f"interop tests cannot run under CI: {_WHY}", pytrace=False)
-pytestmark = [pytest.mark.interop, pytest.mark.skipif(_MISSING, reason=_WHY)]
+pytestmark = require_node_packages("@web3-storage/data-segment")
 
 #: Sizes around the Fr32 quad (127 bytes) and tree-size boundaries, plus a few odd ones.
 SIZES = [

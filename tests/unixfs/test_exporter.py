@@ -164,6 +164,67 @@ def test_unpack_single_file_and_symlink(tmp_path: Path) -> None:
     assert (tmp_path / "single" / "f").read_bytes() == b"content"
 
 
+def _file_and_link_store(tmp_path: Path) -> tuple[MemoryBlockstore, CID]:
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "d" / "f").write_bytes(b"content")
+    os.symlink("d/f", src / "link")
+    store = MemoryBlockstore()
+    return store, import_path(src, store, PROFILES["unixfs-v1-2025"]).root
+
+
+def test_unpack_twice_replaces_files_and_symlinks(tmp_path: Path) -> None:
+    store, root = _file_and_link_store(tmp_path)
+    out = tmp_path / "out"
+    unpack(store, root, out)
+    (out / "d" / "f").write_bytes(b"edited")
+    os.unlink(out / "link")
+    os.symlink("elsewhere", out / "link")
+    unpack(store, root, out)
+    assert (out / "d" / "f").read_bytes() == b"content"
+    assert os.readlink(out / "link") == "d/f"
+    assert sorted(p.name for p in out.iterdir()) == ["d", "link"]  # no temporary names left
+
+
+def test_unpack_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+    store, root = _file_and_link_store(tmp_path)
+    out = tmp_path / "out"
+    (out / "d").mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    os.symlink(victim, out / "d" / "f")
+    unpack(store, root, out)
+    assert victim.read_bytes() == b"keep me"
+    assert not (out / "d" / "f").is_symlink() and (out / "d" / "f").read_bytes() == b"content"
+
+
+def test_invalid_unpack_over_a_directory_or_a_symlinked_directory(tmp_path: Path) -> None:
+    store, root = _file_and_link_store(tmp_path)
+    out = tmp_path / "out"
+    (out / "link").mkdir(parents=True)
+    with pytest.raises(IntegrityError, match="a directory is there"):
+        unpack(store, root, out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out2 = tmp_path / "out2"
+    out2.mkdir()
+    os.symlink(elsewhere, out2 / "d")
+    with pytest.raises(IntegrityError, match="something else is there"):
+        unpack(store, root, out2)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_unpack_does_not_fsync_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An fsync per file made unpacking 6,000 small files take 40 s instead of 3 s."""
+    store, root = _file_and_link_store(tmp_path)
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    unpack(store, root, tmp_path / "out")
+    assert synced == []
+    assert (tmp_path / "out" / "d" / "f").read_bytes() == b"content"
+    assert sorted(p.name for p in (tmp_path / "out" / "d").iterdir()) == ["f"]
+
+
 def _directory_with(store: MemoryBlockstore, name: str) -> CID:
     """A dag-pb directory holding one file under ``name``, written without the importer's name checks."""
     file = import_bytes(b"evil", store, PROFILES["kubo-v0"])

@@ -307,6 +307,17 @@ def test_invalid_entry_names_are_refused(name: str) -> None:
         build_directory([DirLink(name, cid, 0)], DiscardSink(), PROFILES["unixfs-v1-2025"])
 
 
+def test_a_file_name_that_is_not_utf8_is_refused_and_shown_as_bytes(tmp_path: Path) -> None:
+    root = tmp_path / "d"
+    root.mkdir()
+    try:
+        (root / os.fsdecode(b"bad\xffname")).write_bytes(b"x")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system does not take non-UTF-8 names")
+    with pytest.raises(InvalidInput, match=r"b'.*bad\\xffname' is not valid UTF-8"):
+        import_path(root, DiscardSink(), PROFILES["unixfs-v1-2025"])
+
+
 def test_duplicate_entry_names_are_refused() -> None:
     cid = import_bytes(b"", DiscardSink(), PROFILES["unixfs-v1-2025"]).root
     with pytest.raises(InvalidInput, match="duplicate"):

@@ -19,6 +19,7 @@ import pytest
 
 from filnet.unixfs.importer import DirLink, DiscardSink, build_directory, import_bytes, import_path
 from filnet.unixfs.profiles import PROFILES
+from tests.node_interop import require_node_packages
 from tests.unixfs.trees import Tree, js_entries, pattern, sharded_tree, small_tree, write_tree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,13 +33,7 @@ JS_OPTIONS: dict[str, dict[str, Any]] = {
     "kubo-v0": {"profile": "unixfs-v0-2015"},
 }
 
-_MISSING = (
-    shutil.which("node") is None or not (INTEROP_DIR / "node_modules" / "ipfs-unixfs-importer").is_dir()
-)
-_WHY = f"node or ipfs-unixfs-importer not installed in {INTEROP_DIR} (run `make test`, which installs them)"
-if _MISSING and os.environ.get("CI"):
-    pytest.fail(f"interop tests cannot run under CI: {_WHY}", pytrace=False)
-pytestmark = [pytest.mark.interop, pytest.mark.skipif(_MISSING, reason=_WHY)]
+pytestmark = require_node_packages("ipfs-unixfs-importer", "blockstore-core", interop_dir=INTEROP_DIR)
 
 
 @pytest.fixture(scope="module")

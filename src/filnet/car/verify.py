@@ -74,7 +74,8 @@ def verify_car(source: str | os.PathLike[str] | BinaryIO, *, require_complete: b
         first = missing[0]
         where = "a root" if first.parent is None else f"linked from {first.parent}"
         raise MissingBlock(
-            f"block {first.cid} ({where}) is not in the CAR; {len(missing)} blocks missing in all"
+            f"block {first.cid} ({where}) is not in the CAR"
+            + (f"; {len(missing)} blocks missing in all" if len(missing) > 1 else "")
         )
     return CarReport(
         version=version,

@@ -17,17 +17,10 @@ import click
 
 from filnet.cli.common import emit_json, json_option, stderr_is_terminal
 from filnet.errors import InvalidInput
-from filnet.unixfs.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from filnet.unixfs.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 
 #: Inputs smaller than this get no progress bar: it would only flicker.
 PROGRESS_THRESHOLD = 32 << 20
-
-
-def _profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise InvalidInput(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}") from None
 
 
 def _input_size(path: Path) -> int:
@@ -43,9 +36,14 @@ def _input_size(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def _progress(label: str, total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """A rich progress bar on stderr when on a terminal and the input is large; yields an advance callback."""
-    if not enabled or total < PROGRESS_THRESHOLD or not stderr_is_terminal():
+def _progress(
+    label: str, total_of: Callable[[], int], enabled: bool
+) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr when on a terminal and the input is large; yields an advance callback.
+
+    ``total_of`` is only called when a bar could be drawn: sizing a big tree costs a walk over it.
+    """
+    if not enabled or not stderr_is_terminal() or (total := total_of()) < PROGRESS_THRESHOLD:
         yield None
         return
     from rich.console import Console
@@ -74,7 +72,10 @@ class _TeeWriter:
     """A binary writer that also feeds every byte it writes to a hasher and counts them."""
 
     def __init__(
-        self, out: BinaryIO, update: Callable[[bytes], None], on_write: Callable[[int], None] | None
+        self,
+        out: BinaryIO,
+        update: Callable[[bytes | bytearray | memoryview], None],
+        on_write: Callable[[int], None] | None,
     ):
         self._out = out
         self._update = update
@@ -83,7 +84,7 @@ class _TeeWriter:
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._out.write(data)
-        self._update(bytes(data) if not isinstance(data, bytes) else data)
+        self._update(data)
         n = len(data)
         self.written += n
         if self._on_write is not None:
@@ -101,8 +102,8 @@ def _open_car_store(car: Path) -> Any:
 
 
 def _default_target(store: Any, target: str | None) -> str:
-    """The CAR's first root when no target is given."""
-    if target:
+    """The CAR's first root when no target is given (an empty TARGET is an error, not "the root")."""
+    if target is not None:
         return target
     roots = store.roots
     if not roots:
@@ -121,19 +122,24 @@ _profile_option = click.option(
     show_default=True,
     help=f"UnixFS import profile: {', '.join(PROFILES)}.",
 )
+# Kubo's `ipfs add --hidden` and ipfs-car's `--hidden`: both leave dot files out unless asked.
+_hidden_option = click.option(
+    "--hidden", is_flag=True, help="Include files and directories whose name starts with '.'."
+)
 
 
 @data.command("cid")
 @click.argument("path", type=click.Path(path_type=Path))
 @_profile_option
+@_hidden_option
 @json_option
-def cid_cmd(path: Path, profile: str, as_json: bool) -> None:
+def cid_cmd(path: Path, profile: str, hidden: bool, as_json: bool) -> None:
     """Print the root CID of PATH without storing anything (like `ipfs add --only-hash`)."""
     from filnet.unixfs.importer import DiscardSink, import_path
 
-    prof = _profile(profile)
-    with _progress("hashing", _input_size(path), not as_json) as advance:
-        result = import_path(path, DiscardSink(), prof, on_progress=advance)
+    prof = get_profile(profile)
+    with _progress("hashing", lambda: _input_size(path), not as_json) as advance:
+        result = import_path(path, DiscardSink(), prof, on_progress=advance, include_hidden=hidden)
     if as_json:
         emit_json({"root": str(result.root), "payload_size": result.size, "profile": prof.name})
     else:
@@ -149,34 +155,38 @@ def cid_cmd(path: Path, profile: str, as_json: bool) -> None:
     help="CAR file to write [default: ./<name of PATH>.car].",
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="CommP threads.")
+@_hidden_option
 @json_option
-def prep_cmd(path: Path, profile: str, out: Path | None, workers: int, as_json: bool) -> None:
+def prep_cmd(path: Path, profile: str, out: Path | None, workers: int, hidden: bool, as_json: bool) -> None:
     """Import PATH as UnixFS, write it as a CARv1 and compute the piece CID of that CAR."""
     from filnet.car.spool import SpoolBlockstore
     from filnet.car.v1 import write_car_v1
     from filnet.core.fsutil import atomic_output
-    from filnet.piece.commp import CommP
+    from filnet.piece.commp import BackgroundCommP
     from filnet.unixfs.importer import import_path
 
-    prof = _profile(profile)
-    if not path.exists():
+    prof = get_profile(profile)
+    if not os.path.lexists(path):  # a dangling symlink is valid input: it is stored as a link
         raise InvalidInput(f"no such file or directory: {path}")
-    car_path = out if out is not None else Path.cwd() / f"{path.resolve().name or 'root'}.car"
+    # Named after PATH itself, not what a symlink points to (abspath folds "." and ".." without resolving).
+    car_path = (
+        out if out is not None else Path.cwd() / f"{os.path.basename(os.path.abspath(path)) or 'root'}.car"
+    )
     if car_path.resolve() == path.resolve():
         raise InvalidInput("--out would overwrite the input")
-    size = _input_size(path)
-    hasher = CommP(workers=workers)
     spool_dir = car_path.resolve().parent
-    with SpoolBlockstore(directory=spool_dir) as spool:
-        with _progress("importing", size, not as_json) as advance:
-            result = import_path(path, spool, prof, on_progress=advance)
+    # CommP runs on its own thread(s) while this one reads the spool and writes the CAR.
+    with SpoolBlockstore(directory=spool_dir) as spool, BackgroundCommP(workers=workers) as hasher:
+        with _progress("importing", lambda: _input_size(path), not as_json) as advance:
+            result = import_path(path, spool, prof, on_progress=advance, include_hidden=hidden)
         with (
-            _progress("writing CAR", spool.size, not as_json) as advance,
+            _progress("writing CAR", lambda: spool.size, not as_json) as advance,
             atomic_output(car_path) as raw,
         ):
             tee = _TeeWriter(raw, hasher.update, advance)
             write_car_v1(tee, [result.root], spool)  # type: ignore[arg-type]
-    piece = hasher.digest()
+            # Inside the atomic write: if the piece cannot be computed, no CAR appears.
+            piece = hasher.digest()
     report = {
         "root": str(result.root),
         "car": str(car_path),
@@ -202,7 +212,7 @@ def commp_cmd(file: Path, workers: int, as_json: bool) -> None:
 
     hasher = CommP(workers=workers)
     chunk = 4 << 20
-    with open(file, "rb") as f, _progress("commp", file.stat().st_size, not as_json) as advance:
+    with open(file, "rb") as f, _progress("commp", lambda: file.stat().st_size, not as_json) as advance:
         while block := f.read(chunk):
             hasher.update(block)
             if advance is not None:

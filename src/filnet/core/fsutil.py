@@ -14,25 +14,31 @@ from filnet.errors import StorageError
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[BinaryIO]:
+def atomic_output(
+    path: str | os.PathLike[str], mode: int = 0o644, *, durable: bool = True
+) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success fsync and rename it to ``path``.
 
-    If the body raises, the temporary file is removed and ``path`` is left as it was.
+    If the body raises, the temporary file is removed and ``path`` is left as it was. ``durable=False``
+    skips both fsyncs (file and directory) for callers writing many small files, such as an unpack: the
+    file still appears only when complete, but may not survive a crash.
     """
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
 def preallocate(f: BinaryIO, size: int) -> None:

@@ -9,6 +9,8 @@ streaming Merkle tree: one pending left node per level. ``digest`` pads the rema
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from filnet.piece.fr32 import QUAD_IN
 __all__ = [
     "MAX_PAYLOAD_SIZE",
     "MIN_PAYLOAD_SIZE",
+    "BackgroundCommP",
     "CommP",
     "PieceInfo",
     "commp_of_bytes",
@@ -148,7 +151,10 @@ class CommP:
             self._pending += view[:pos]
             if len(self._pending) < self._group:
                 return
-            self._hash_batches(self._pending)
+            # Batches are views of the pending buffer (slicing the bytearray itself would copy each one);
+            # every view is gone when _hash_batches returns, so the buffer can be cleared.
+            with memoryview(self._pending) as pending:
+                self._hash_batches(pending)
             self._pending.clear()
         # Whole groups straight from the caller's buffer: no copy.
         whole = pos + (len(view) - pos) // self._group * self._group
@@ -189,6 +195,83 @@ class CommP:
             _push(stack, _subtree_root(last), 2)
         padded = size.padded_size_for(self._size)
         return PieceInfo(_fold(stack, size.tree_height(padded)), self._size, padded)
+
+
+class BackgroundCommP:
+    """A :class:`CommP` fed on a thread of its own, so the caller's I/O overlaps the hashing.
+
+    ``update`` gathers small writes into runs of about a batch group, then queues them (at most
+    ``max_queued`` runs, which bounds memory); the thread hashes them in order with the GIL released. An error
+    in the thread surfaces at the next ``update`` or at ``digest``. Use it as a context manager (or call
+    ``close``) so that an abandoned hasher stops its thread.
+    """
+
+    def __init__(self, workers: int = 1, max_queued: int = 8) -> None:
+        self._hasher = CommP(workers)
+        self._run = max(workers, _READ_BATCHES) * BATCH_BYTES
+        self._small: list[bytes] = []
+        self._small_size = 0
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=max_queued)
+        self._error: BaseException | None = None
+        self._result: PieceInfo | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._hash_queued, name="commp-feed", daemon=True)
+        self._thread.start()
+
+    def _hash_queued(self) -> None:
+        """The thread: hash queued runs until the end marker (after an error or close: only drain)."""
+        while (chunks := self._queue.get()) is not None:
+            if self._error is None and not self._closed:
+                try:
+                    for chunk in chunks:
+                        self._hasher.update(chunk)
+                except BaseException as e:  # handed to the caller's thread
+                    self._error = e
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue payload bytes (copied unless ``bytes``: the caller may reuse its buffer)."""
+        self._check()
+        if self._result is not None:
+            raise InvalidInput("BackgroundCommP takes no updates after digest")
+        chunk = data if isinstance(data, bytes) else bytes(data)
+        self._small.append(chunk)
+        self._small_size += len(chunk)
+        if self._small_size >= self._run:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Queue the gathered writes as one run (a list: CommP.update copies only unaligned bytes)."""
+        if self._small:
+            self._queue.put(self._small)
+            self._small = []
+            self._small_size = 0
+
+    def digest(self) -> PieceInfo:
+        """Wait for every queued byte to be hashed; CommP and sizes of everything given to ``update``."""
+        if self._result is None:
+            self._flush()
+            self._queue.put(None)
+            self._thread.join()
+            self._check()
+            self._result = self._hasher.digest()
+        return self._result
+
+    def close(self) -> None:
+        """Stop the thread, dropping whatever is still queued (``digest`` has already waited for it)."""
+        if self._thread.is_alive():
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> BackgroundCommP:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def commp_of_stream(stream: BinaryIO, workers: int = 1) -> PieceInfo:

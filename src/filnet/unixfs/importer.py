@@ -24,11 +24,12 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from filnet.errors import InvalidInput, StorageError
 from filnet.ipld import codecs, dagpb, multihash
 from filnet.ipld.cid import CID
+from filnet.ipld.protobuf import encode_varint
 from filnet.unixfs.data import directory_data, encode_data, file_data, symlink_data
 from filnet.unixfs.hamt import DirLink, build_shard
 from filnet.unixfs.profiles import Profile, ShardSizeEstimate
@@ -37,6 +38,7 @@ __all__ = [
     "BlockSink",
     "DirLink",
     "DiscardSink",
+    "FileRangeSink",
     "ImportResult",
     "build_directory",
     "import_bytes",
@@ -50,6 +52,18 @@ class BlockSink(Protocol):
 
     def put(self, cid: CID, data: bytes) -> None:
         """Keep one block."""
+        ...
+
+
+@runtime_checkable
+class FileRangeSink(BlockSink, Protocol):
+    """A sink that can keep a raw leaf as a reference to the file it was read from instead of its bytes.
+
+    Such a sink must check the bytes against the CID when it reads them back: the file may have changed.
+    """
+
+    def put_file_range(self, cid: CID, path: str, offset: int, length: int) -> None:
+        """Keep the raw block ``cid``: bytes ``[offset, offset + length)`` of the file at ``path``."""
         ...
 
 
@@ -80,7 +94,7 @@ class _Writer:
     from the read buffer; it is copied into a ``bytes`` block only when the sink keeps blocks.
     """
 
-    __slots__ = ("_keep", "_profile", "_sha256", "blocks", "sink")
+    __slots__ = ("_keep", "_profile", "_ranges", "_sha256", "blocks", "sink")
 
     def __init__(self, sink: BlockSink, profile: Profile) -> None:
         self.sink = sink
@@ -88,6 +102,7 @@ class _Writer:
         self._profile = profile
         self._sha256 = profile.hash_code == multihash.SHA2_256
         self._keep = not isinstance(sink, DiscardSink)
+        self._ranges = sink if isinstance(sink, FileRangeSink) else None
 
     def _digest(self, pieces: tuple[bytes | memoryview, ...]) -> bytes:
         """The profile's hash of the concatenation of ``pieces``."""
@@ -113,9 +128,26 @@ class _Writer:
         """Store a raw leaf; raw blocks always get CIDv1 (CIDv0 can only name dag-pb)."""
         return self._store(codecs.RAW, 1, pieces)
 
+    def raw_from_file(self, chunk: bytes | memoryview, source: _Source) -> CID:
+        """Store a raw leaf read from ``source``: by reference if the sink takes references, else by value."""
+        if self._ranges is None:
+            return self.raw(chunk)
+        cid = CID.v1(codecs.RAW, self._profile.hash_code, self._digest((chunk,)))
+        self._ranges.put_file_range(cid, source.path, source.offset, len(chunk))
+        self.blocks += 1
+        return cid
+
     def node(self, *pieces: bytes | memoryview) -> CID:
         """Store a dag-pb block under the profile's CID version."""
         return self._store(codecs.DAG_PB, self._profile.cid_version, pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where a chunk was read from: a file's path and the chunk's offset in it."""
+
+    path: str
+    offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +157,6 @@ class _Subtree:
     cid: CID
     tsize: int
     content: int
-
-
-def _varint(value: int) -> bytes:
-    """A protobuf varint."""
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def file_leaf_parts(size: int) -> tuple[bytes, bytes]:
@@ -147,9 +169,9 @@ def file_leaf_parts(size: int) -> tuple[bytes, bytes]:
     if size == 0:
         inner_head, tail = b"\x08\x02", b"\x18\x00"
     else:
-        inner_head, tail = b"\x08\x02\x12" + _varint(size), b"\x18" + _varint(size)
+        inner_head, tail = b"\x08\x02\x12" + encode_varint(size), b"\x18" + encode_varint(size)
     inner_len = len(inner_head) + size + len(tail)
-    return b"\x0a" + _varint(inner_len) + inner_head, tail
+    return b"\x0a" + encode_varint(inner_len) + inner_head, tail
 
 
 class _FileBuilder:
@@ -166,11 +188,15 @@ class _FileBuilder:
         self._counts: list[int] = [0]
         self.size = 0
 
-    def add_chunk(self, chunk: bytes | memoryview) -> None:
-        """Add the next chunk as a leaf (``chunk`` is only read during the call)."""
+    def add_chunk(self, chunk: bytes | memoryview, path: str | None = None) -> None:
+        """Add the next chunk as a leaf (``chunk`` is only read during the call; ``path`` is the file it
+        comes from, if any, so that a raw leaf can be kept by reference)."""
         n = len(chunk)
         if self._raw_leaves:
-            leaf = _Subtree(self._writer.raw(chunk), n, n)
+            if path is not None:
+                leaf = _Subtree(self._writer.raw_from_file(chunk, _Source(path, self.size)), n, n)
+            else:
+                leaf = _Subtree(self._writer.raw(chunk), n, n)
         else:
             head, tail = file_leaf_parts(n)
             leaf = _Subtree(self._writer.node(head, chunk, tail), len(head) + n + len(tail), n)
@@ -255,12 +281,16 @@ class _ReadAdapter(io.RawIOBase):
 
 
 def _import_file(
-    stream: BinaryIO, writer: _Writer, profile: Profile, on_progress: Callable[[int], None] | None
+    stream: BinaryIO,
+    writer: _Writer,
+    profile: Profile,
+    on_progress: Callable[[int], None] | None,
+    path: str | None = None,
 ) -> _Subtree:
-    """Import one file's bytes."""
+    """Import one file's bytes (read from the file at ``path``, when there is one)."""
     builder = _FileBuilder(writer, profile)
     for chunk in _read_chunks(stream, profile.chunk_size):
-        builder.add_chunk(chunk)
+        builder.add_chunk(chunk, path)
         if on_progress is not None:
             on_progress(len(chunk))
     return builder.finish()
@@ -347,7 +377,10 @@ def _scan(path: str, name: str, include_hidden: bool) -> _DirFrame:
         try:
             entry.name.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidInput(f"file name {entry.path!r} is not valid UTF-8") from None
+            # Shown as bytes: the str form would print Python's surrogate escapes (\udcff), not the name.
+            raise InvalidInput(
+                f"file name {os.fsencode(entry.path)!r} is not valid UTF-8 (UnixFS names are UTF-8 strings)"
+            ) from None
     entries.sort(key=lambda e: e.name.encode("utf-8"))
     return _DirFrame(name, entries, [])
 
@@ -366,7 +399,8 @@ def import_path(
     Symlink nodes holding their target, never followed (``path`` itself included); entries whose name
     starts with ``.`` are left out unless ``include_hidden``; empty directories are kept. Other file types
     (sockets, devices, FIFOs) are refused with :class:`InvalidInput`. ``on_progress(n)`` is told of each
-    ``n`` bytes of file content imported.
+    ``n`` bytes of file content imported. A :class:`FileRangeSink` receives raw leaves as references to the
+    files they were read from (absolute paths).
     """
     top = os.fspath(path)
     writer = _Writer(sink, profile)
@@ -376,7 +410,7 @@ def import_path(
     if not os.path.isdir(top):
         file = _open_file(top)
         with file:
-            tree = _import_file(file, writer, profile, on_progress)
+            tree = _import_file(file, writer, profile, on_progress, os.path.abspath(top))
         return ImportResult(tree.cid, tree.content, tree.tsize, writer.blocks)
     done = 0
     stack = [_scan(top, "", include_hidden)]
@@ -392,7 +426,7 @@ def import_path(
                 stack.append(_scan(entry.path, entry.name, include_hidden))
             elif entry.is_file(follow_symlinks=False):
                 with _open_file(entry.path) as file:
-                    tree = _import_file(file, writer, profile, on_progress)
+                    tree = _import_file(file, writer, profile, on_progress, os.path.abspath(entry.path))
                 done += tree.content
                 frame.links.append(DirLink(entry.name, tree.cid, tree.tsize))
             else:
