@@ -23,7 +23,9 @@ from filnet.ipld.protobuf import (
     UINT64_LIMIT,
     WIRE_BYTES,
     WIRE_VARINT,
+    Fields,
     encode_varint,
+    read_field_key,
     read_length_delimited,
     read_varint,
 )
@@ -105,16 +107,9 @@ def encode(node: PBNode) -> bytes:
 # -- decoding ----------------------------------------------------------------------------------------
 
 
-def _bad_key(buf: bytes, pos: int, end: int, fields: dict[int, tuple[str, int]], message: str) -> DecodeError:
+def _bad_key(buf: bytes, pos: int, end: int, fields: Fields, message: str) -> DecodeError:
     """The error for an unexpected field key at ``pos`` of a ``message``."""
-    key, _ = read_varint(buf, pos, end)
-    number, wire = key >> 3, key & 7
-    known = fields.get(number)
-    if known is None:
-        return DecodeError(f"unknown {message} field {number} (wire type {wire})", pos)
-    name, expected = known
-    if wire != expected:
-        return DecodeError(f"{message}.{name} has wire type {wire}, expected {expected}", pos)
+    _, name, _, _ = read_field_key(buf, pos, end, fields, message)  # raises for unknown fields and wire types
     return DecodeError(f"{message}.{name} repeated or out of canonical order", pos)
 
 

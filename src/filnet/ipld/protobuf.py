@@ -6,9 +6,11 @@ Decoding is strict, as the DAG-PB spec asks of every protobuf-based IPLD format:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from filnet.errors import DecodeError
+from filnet.ipld.varint import encode_leb128
 
 WIRE_VARINT: Final = 0
 WIRE_BYTES: Final = 2
@@ -17,16 +19,11 @@ UINT64_LIMIT: Final = 1 << 64
 MAX_VARINT_BYTES: Final = 10
 
 
-def encode_varint(value: int) -> bytes:
-    """A protobuf varint of an unsigned 64-bit integer (callers check the range)."""
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+#: A message's fields: number -> (name, wire type).
+Fields = Mapping[int, tuple[str, int]]
+
+#: A protobuf varint of an unsigned 64-bit integer (callers check the range).
+encode_varint = encode_leb128
 
 
 def read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
@@ -60,3 +57,19 @@ def read_length_delimited(buf: bytes, pos: int, end: int, what: str) -> tuple[in
     if length > end - start:
         raise DecodeError(f"{what} length {length} exceeds the {end - start} bytes left", pos)
     return start, start + length
+
+
+def read_field_key(buf: bytes, pos: int, end: int, fields: Fields, message: str) -> tuple[int, str, int, int]:
+    """The field key at ``pos``: ``(number, name, wire type, offset after it)``.
+
+    A field ``message`` does not declare, or one with the wrong wire type, is a DecodeError naming both.
+    """
+    key, after = read_varint(buf, pos, end)
+    number, wire = key >> 3, key & 7
+    known = fields.get(number)
+    if known is None:
+        raise DecodeError(f"unknown {message} field {number} (wire type {wire})", pos)
+    name, expected = known
+    if wire != expected:
+        raise DecodeError(f"{message}.{name} has wire type {wire}, expected {expected}", pos)
+    return number, name, wire, after

@@ -13,10 +13,8 @@ MAX_VARINT_BYTES = 9
 MAX_VARINT = (1 << 63) - 1
 
 
-def encode_uvarint(value: int) -> bytes:
-    """Encode a non-negative integer below 2**63 as an unsigned varint."""
-    if value < 0 or value > MAX_VARINT:
-        raise InvalidInput(f"varint out of range: {value}")
+def encode_leb128(value: int) -> bytes:
+    """Unsigned LEB128 of a non-negative integer, without a range check (see :func:`encode_uvarint`)."""
     if value < 0x80:
         return bytes((value,))
     out = bytearray()
@@ -25,6 +23,13 @@ def encode_uvarint(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def encode_uvarint(value: int) -> bytes:
+    """Encode a non-negative integer below 2**63 as an unsigned varint."""
+    if value < 0 or value > MAX_VARINT:
+        raise InvalidInput(f"varint out of range: {value}")
+    return encode_leb128(value)
 
 
 def decode_uvarint(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple[int, int]:

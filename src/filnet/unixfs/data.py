@@ -32,6 +32,7 @@ from filnet.ipld.protobuf import (
     WIRE_BYTES,
     WIRE_VARINT,
     encode_varint,
+    read_field_key,
     read_length_delimited,
     read_varint,
 )
@@ -198,14 +199,7 @@ def decode_data(raw: bytes | memoryview) -> UnixFSData:
     blocksizes: list[int] = []
     while pos < end:
         key_at = pos
-        key, pos = read_varint(buf, pos, end)
-        number, wire = key >> 3, key & 7
-        known = _FIELDS.get(number)
-        if known is None:
-            raise DecodeError(f"unknown UnixFS Data field {number} (wire type {wire})", key_at)
-        name, expected = known
-        if wire != expected:
-            raise DecodeError(f"UnixFS Data.{name} has wire type {wire}, expected {expected}", key_at)
+        number, name, wire, pos = read_field_key(buf, pos, end, _FIELDS, "UnixFS Data")
         if number < last or (number == last and number != 4):
             raise DecodeError(f"UnixFS Data.{name} repeated or out of field order", key_at)
         last = number
