@@ -11,6 +11,7 @@ from filnet.actors.account.invariants import check_state_invariants
 from filnet.actors.account.methods import Method
 from filnet.actors.account.state import AccountState
 from filnet.core.address import Address
+from filnet.core.frc42 import FIRST_EXPORTED_METHOD, method_number
 from filnet.crypto.keys import KeyType
 from filnet.ipld import dagcbor
 from filnet.vm.exit_codes import ActorError, ExitCode
@@ -112,7 +113,14 @@ def test_authenticate_message_malformed(rt: FakeRuntime) -> None:
 
 
 def test_receive_hook_accepts_anything(rt: FakeRuntime) -> None:
-    assert rt.call(ACTOR, Method.UNIVERSAL_RECEIVER_HOOK, dagcbor.encode([0, b"x"])) == b""
+    assert rt.call(ACTOR, method_number("Receive"), dagcbor.encode([0, b"x"])) == b""
+
+
+@pytest.mark.parametrize("method", [FIRST_EXPORTED_METHOD, method_number("Transfer"), (1 << 32) - 1])
+def test_any_exported_method_is_accepted(rt: FakeRuntime, method: int) -> None:
+    """builtin-actors actors/account/src/lib.rs ``fallback``: every FRC-42 exported method number succeeds
+    with no return value, whatever its params (an account can be notified of anything)."""
+    assert rt.call(ACTOR, method, b"\xff") == b""
 
 
 def test_unknown_method(rt: FakeRuntime) -> None:

@@ -163,3 +163,19 @@ def test_update_network_kpi_needs_the_power(rt: FakeRuntime) -> None:
     with pytest.raises(ActorError) as e:
         rt.call(ACTOR, Method.UPDATE_NETWORK_KPI, dagcbor.encode(None))
     assert e.value.exit_code is ExitCode.USR_ILLEGAL_ARGUMENT
+
+
+def test_update_network_kpi_checks_the_caller_before_the_argument(rt: FakeRuntime) -> None:
+    """builtin-actors actors/reward/src/lib.rs ``update_network_kpi``: ``validate_immediate_caller_is``
+    runs before the ``None`` check, so a stranger sending null power is USR_FORBIDDEN."""
+    with pytest.raises(ActorError) as e:
+        rt.call(ACTOR, Method.UPDATE_NETWORK_KPI, dagcbor.encode(None))
+    assert e.value.exit_code is ExitCode.USR_FORBIDDEN
+
+
+def test_constructor_checks_the_caller_before_the_argument() -> None:
+    """builtin-actors actors/reward/src/lib.rs ``constructor``: the caller is validated first."""
+    runtime = FakeRuntime(REWARD, caller=POWER, caller_name=names.POWER)
+    with pytest.raises(ActorError) as e:
+        runtime.call(ACTOR, Method.CONSTRUCTOR, dagcbor.encode(None))
+    assert e.value.exit_code is ExitCode.USR_FORBIDDEN

@@ -288,3 +288,30 @@ def test_genesis_actors_hamt_rebuilds_to_the_same_root(network: str) -> None:
     # and every node written is byte-identical to Lotus's
     for cid in rebuilt.store:
         assert rebuilt.store.get(cid) == store.get(cid)
+
+
+def test_delete_collapses_through_two_levels() -> None:
+    """go-hamt-ipld v3 ``cleanChild``: a grandchild left with at most a bucket's worth of entries becomes a
+    bucket in its parent, and a child left holding a single bucket is pulled up in turn, so deleting one of
+    four keys that share their first two slots gives the root of the other three, a single root bucket."""
+    keys: list[bytes] = []
+    i = 0
+    while len(keys) < BUCKET_SIZE + 1:
+        key = i.to_bytes(4, "big")
+        if int.from_bytes(hashlib.sha256(key).digest()[:2], "big") >> 6 == 0b1010110011:
+            keys.append(key)
+        i += 1
+    hamt, _ = build((k, k) for k in keys)
+    root = hamt.flush()
+    _, pointers = dagcbor.decode(hamt.store.get(root))
+    (child_link,) = pointers
+    _, child_pointers = dagcbor.decode(hamt.store.get(child_link))
+    assert len(child_pointers) == 1 and isinstance(child_pointers[0], CID)  # two levels of nodes
+    for victim in keys:
+        copy = Hamt(hamt.store, root)
+        assert copy.delete(victim)
+        rest = [k for k in keys if k != victim]
+        collapsed = copy.flush()
+        assert collapsed == build((k, k) for k in rest)[1]
+        _, pointers = dagcbor.decode(copy.store.get(collapsed))
+        assert pointers == [[[k, k] for k in sorted(rest)]]

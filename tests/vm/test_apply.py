@@ -3,6 +3,8 @@ messages. Every test ends by flushing the state and checking all invariants and 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,8 @@ from filnet.vm.gas import CALICO
 from filnet.vm.interpreter.apply import (
     BURNT_FUNDS_ACTOR,
     REWARD_ACTOR,
+    ZERO_ADDRESS,
+    ApplyResult,
     apply_implicit_message,
     apply_message,
     chain_length,
@@ -143,10 +147,11 @@ def test_invalid_unknown_sender(world: World) -> None:
     _assert_unchanged(world)
 
 
-def test_invalid_sender_not_an_account(world: World) -> None:
+def _apply_unsigned(world: World, sender: Address, to: Address) -> ApplyResult:
+    """Apply a 1 FIL transfer from ``sender`` at nonce 0 without a signature (as a BLS block message is)."""
     message = Message(
-        to=world.keys[0].address,
-        sender=REWARD_ACTOR,
+        to=to,
+        sender=sender,
         nonce=Nonce(0),
         value=ONE_FIL,
         gas_limit=10_000_000,
@@ -154,7 +159,11 @@ def test_invalid_sender_not_an_account(world: World) -> None:
         gas_premium=TokenAmount(0),
         method=MethodNum(0),
     )
-    result = apply_message(world.machine, message, len(message.encode()))
+    return apply_message(world.machine, message, len(message.encode()))
+
+
+def test_invalid_sender_not_an_account(world: World) -> None:
+    result = _apply_unsigned(world, REWARD_ACTOR, world.keys[0].address)
     assert result.receipt.exit_code is ExitCode.SYS_SENDER_INVALID
     _assert_unchanged(world)
 
@@ -366,3 +375,117 @@ def test_calling_an_unimplemented_actor_leaves_the_state_untouched() -> None:
     with pytest.raises(NotFound, match="storagepower"):
         apply_message(machine, message, len(message.encode()))
     assert machine.flush() == root
+
+
+# -- semantics checked against Lotus and ref-fvm ----------------------------------------------------------
+
+
+def test_self_transfer_beyond_balance_fails(world: World) -> None:
+    """Lotus chain/vm/vm.go ``transfer`` (nv15+) and ref-fvm fvm/src/machine/default.rs ``transfer``: the
+    balance is checked before a self-transfer becomes a no-op, so sending yourself more than you hold is
+    SYS_INSUFFICIENT_FUNDS (the sender still pays for gas and uses its nonce)."""
+    alice = world.keys[0]
+    result = world.apply(world.message(alice, alice.address, START_BALANCE))
+    assert result.receipt.exit_code is ExitCode.SYS_INSUFFICIENT_FUNDS
+    out = result.gas_outputs
+    _assert_only_gas_and_nonce_changed(
+        world, alice.address, out.base_fee_burn + out.over_estimation_burn + out.miner_tip
+    )
+
+
+def test_self_transfer_within_balance_only_costs_gas(world: World) -> None:
+    """ref-fvm fvm/src/machine/default.rs ``transfer``: from == to is a no-op once the balance covers it."""
+    alice = world.keys[0]
+    result = world.apply(world.message(alice, alice.address, ONE_FIL))
+    assert result.receipt.exit_code is ExitCode.OK
+    out = result.gas_outputs
+    _assert_only_gas_and_nonce_changed(
+        world, alice.address, out.base_fee_burn + out.over_estimation_burn + out.miner_tip
+    )
+
+
+def test_send_to_missing_id_address(world: World) -> None:
+    """ref-fvm fvm/src/executor/default.rs: a syscall NotFound from the top-level send (an ID address with
+    no actor cannot be created) maps to SYS_INVALID_RECEIVER; gas and nonce are still spent."""
+    alice = world.keys[0]
+    result = world.apply(world.message(alice, Address.new_id(4_000), ONE_FIL))
+    assert result.receipt.exit_code is ExitCode.SYS_INVALID_RECEIVER
+    assert result.receipt.gas_used > 0
+    out = result.gas_outputs
+    _assert_only_gas_and_nonce_changed(
+        world, alice.address, out.base_fee_burn + out.over_estimation_burn + out.miner_tip
+    )
+
+
+def test_method_zero_to_a_non_account_actor_is_a_bare_transfer(world: World) -> None:
+    """ref-fvm fvm/src/call_manager/default.rs ``call_actor_resolved``: METHOD_SEND returns after the value
+    transfer without running the receiver's code, whatever actor it is (here the reward actor)."""
+    before = world.balance(REWARD_ACTOR)
+    result = world.apply(world.message(world.keys[0], REWARD_ACTOR, ONE_FIL))
+    assert result.receipt.exit_code is ExitCode.OK
+    assert world.balance(REWARD_ACTOR) == before + ONE_FIL + result.gas_outputs.miner_tip
+    world.flush_and_check()
+
+
+def test_placeholder_sender_becomes_an_eth_account() -> None:
+    """ref-fvm fvm/src/executor/default.rs ``preflight_message``: a placeholder whose f4 address is in the
+    EAM's namespace may send its first message (nonce 0) and is an Ethereum account from then on."""
+    world = World([make_key(0)])
+    eth = Address.new_eth(bytes(range(20)))
+    assert world.apply(world.message(world.keys[0], eth, 10 * ONE_FIL)).receipt.exit_code is ExitCode.OK
+    result = _apply_unsigned(world, eth, world.keys[0].address)
+    assert result.receipt.exit_code is ExitCode.OK, result.failure
+    actor = world.actor(eth)
+    assert actor is not None and actor.nonce == 1 and actor.delegated_address == eth
+    assert world.machine.actor_name(actor) == names.ETHACCOUNT
+    world.flush_and_check()
+
+
+def test_return_value_is_charged_inside_the_call_frame() -> None:
+    """Lotus chain/vm/vm.go ``ApplyMessage``: ``OnChainReturnValue`` is charged after the send; running
+    out of gas there is SYS_OUT_OF_GAS with no return value, the whole limit used, the changes dropped."""
+    from filnet.actors.account.methods import Method as AccountMethod
+
+    method = int(AccountMethod.PUBKEY_ADDRESS)
+    ample = World([make_key(0), make_key(1)])
+    ok = ample.apply(ample.message(ample.keys[0], ample.keys[1].address, ONE_FIL, method=method))
+    assert ok.receipt.exit_code is ExitCode.OK and ok.receipt.return_data
+    return_charge = CALICO.on_chain_return_value(len(ok.receipt.return_data)).total
+    assert return_charge > 0
+
+    tight = World([make_key(0), make_key(1)])
+    limit = ok.receipt.gas_used - 1
+    short = tight.apply(
+        tight.message(tight.keys[0], tight.keys[1].address, ONE_FIL, method=method, gas_limit=limit)
+    )
+    assert short.receipt.exit_code is ExitCode.SYS_OUT_OF_GAS
+    assert short.receipt.return_data == b"" and short.receipt.gas_used == limit
+    assert tight.balance(tight.keys[1].address) == START_BALANCE  # the value transfer was rolled back
+
+
+def test_bls_messages_are_charged_for_their_unsigned_size(world: World) -> None:
+    """Lotus chain/types/signedmessage.go ``ChainLength``: a BLS message goes on chain without its signature
+    (aggregated in the block), a secp256k1 one with it; inclusion gas follows that size."""
+    secp = world.message(world.keys[0], world.keys[1].address, ONE_FIL)
+    bls = world.message(world.keys[3], world.keys[1].address, ONE_FIL)
+    assert chain_length(secp) == len(secp.encode()) > len(secp.message.encode())
+    assert chain_length(bls) == len(bls.message.encode())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"to": ZERO_ADDRESS}, "zero address"),
+        ({"gas_limit": 0}, "must be positive"),
+        ({"gas_limit": -1}, "must be positive"),
+    ],
+)
+def test_invalid_message_syntax_as_lotus(overrides: dict[str, object], reason: str) -> None:
+    """Lotus chain/types/message.go ``ValidForBlockInclusion``: the BLS zero address is no recipient (nv7+)
+    and the gas limit must be positive, whatever the inclusion cost."""
+    world = World([make_key(0)])
+    good = world.message(world.keys[0], make_key(1).address, ONE_FIL).message
+    bad = replace(good, **overrides)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=reason):
+        validate_message_syntax(bad, 0, CALICO)
+    assert str(ZERO_ADDRESS).endswith("by2smx7a")

@@ -7,6 +7,8 @@ import pytest
 from filnet.actors.account.state import AccountState
 from filnet.core.address import Address
 from filnet.core.token import TokenAmount
+from filnet.core.types import ChainEpoch
+from filnet.crypto.randomness import DomainSeparationTag
 from filnet.vm.dispatch import ActorCode
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.runtime import Runtime, SendResult
@@ -78,3 +80,41 @@ def test_abort_rolls_back_state() -> None:
     with pytest.raises(ActorError):
         rt.call(CODE, 4)
     assert rt.head is None
+
+
+def _future_randomness(rt: Runtime, raw: bytes) -> bytes:
+    rt.validate_immediate_caller_accept_any()
+    return rt.get_randomness_from_beacon(
+        DomainSeparationTag.SEAL_RANDOMNESS, ChainEpoch(rt.curr_epoch + 1), b""
+    )
+
+
+def _negative_gas(rt: Runtime, raw: bytes) -> bytes:
+    rt.validate_immediate_caller_accept_any()
+    rt.charge_gas("refund", -1)
+    return b""
+
+
+def _validate_twice(rt: Runtime, raw: bytes) -> bytes:
+    rt.validate_immediate_caller_accept_any()
+    rt.validate_immediate_caller_is(rt.caller)
+    return b""
+
+
+RULES = ActorCode("rules", {2: _future_randomness, 3: _negative_gas, 4: _validate_twice})
+
+
+@pytest.mark.parametrize(
+    ("method", "code"),
+    [
+        (2, ExitCode.USR_ILLEGAL_ARGUMENT),
+        (3, ExitCode.USR_ASSERTION_FAILED),
+        (4, ExitCode.USR_ASSERTION_FAILED),
+    ],
+)
+def test_fake_enforces_the_vm_rules(method: int, code: ExitCode) -> None:
+    """The fake shares the VM runtime's call rules (``filnet.vm.runtime.RuntimeChecks``): randomness from a
+    future epoch, a negative gas charge and a second caller validation abort with the VM's exit codes."""
+    with pytest.raises(ActorError) as e:
+        FakeRuntime(ME, epoch=10).call(RULES, method)
+    assert e.value.exit_code is code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from filnet.core.address import Address, Protocol
+from filnet.core.frc42 import FIRST_EXPORTED_METHOD
 from filnet.core.token import ZERO
 from filnet.core.types import MethodNum
 from filnet.vm.exit_codes import ActorError, ExitCode
@@ -31,3 +32,13 @@ def resolve_to_actor_id(rt: Runtime, address: Address, check_existence: bool) ->
     if check_existence and rt.actor_name(resolved) is None:
         raise ActorError(ExitCode.USR_NOT_FOUND, f"no code for address {address}")
     return resolved
+
+
+def accept_exported_methods(rt: Runtime, method: int, raw: bytes) -> bytes:
+    """The fallback of actors that accept any FRC-42 exported method (token notifications and the like)
+    and do nothing; lower method numbers they lack are USR_UNHANDLED_MESSAGE (builtin-actors ``fallback``
+    of the account, ethaccount and multisig actors)."""
+    rt.validate_immediate_caller_accept_any()
+    if method >= FIRST_EXPORTED_METHOD:
+        return b""
+    raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {method}")

@@ -232,6 +232,108 @@ class Runtime(Protocol):
         ...
 
 
+# -- the rules every runtime enforces ---------------------------------------------------------------
+
+
+class _Checked(Protocol):
+    """What :class:`RuntimeChecks` needs of the runtime it is mixed into."""
+
+    _validated: bool
+    _in_transaction: bool
+
+    @property
+    def caller(self) -> Address: ...
+
+    @property
+    def curr_epoch(self) -> ChainEpoch: ...
+
+    def actor_name(self, address: Address) -> str | None: ...
+
+    def state(self, state_type: type[S]) -> S: ...
+
+    def _commit(self, state: ActorStateCodec) -> None: ...
+
+
+class RuntimeChecks:
+    """The rules of a call that do not depend on what stands behind the runtime, in one place so that the
+    VM's runtime and the unit-test fake enforce them alike: the caller is validated exactly once, nothing is
+    sent or deleted inside a state transaction, no randomness comes from the future, no gas charge is
+    negative. A runtime mixing this in sets ``_caller`` and ``_receiver`` and provides ``curr_epoch``,
+    ``actor_name``, ``state`` and ``_commit`` (write the receiver's new state)."""
+
+    _caller: Address
+    _receiver: Address
+    _validated: bool = False
+    _in_transaction: bool = False
+
+    @property
+    def caller(self) -> Address:
+        """ID address of the immediate caller."""
+        return self._caller
+
+    @property
+    def receiver(self) -> Address:
+        """ID address of the actor being called."""
+        return self._receiver
+
+    def validate_immediate_caller_accept_any(self: _Checked) -> None:
+        """Any caller may call."""
+        _validate_once(self)
+
+    def validate_immediate_caller_is(self: _Checked, *addresses: Address) -> None:
+        """USR_FORBIDDEN unless the caller is one of ``addresses``."""
+        _validate_once(self)
+        if self.caller not in addresses:
+            raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {self.caller} is not one of {list(addresses)}")
+
+    def validate_immediate_caller_type(self: _Checked, *actor_names: str) -> None:
+        """USR_FORBIDDEN unless the caller's actor is one of ``actor_names``."""
+        _validate_once(self)
+        name = self.actor_name(self.caller)
+        if name not in actor_names:
+            raise ActorError(
+                ExitCode.USR_FORBIDDEN, f"caller {self.caller} ({name}) is not of type {list(actor_names)}"
+            )
+
+    def transaction(self: _Checked, state_type: type[S], update: Callable[[S], tuple[S, R]]) -> R:
+        """Load the receiver's state, update it (no sends meanwhile) and commit it."""
+        current = self.state(state_type)
+        self._in_transaction = True
+        try:
+            new_state, result = update(current)
+        finally:
+            self._in_transaction = False
+        self._commit(new_state)
+        return result
+
+    def abort(self, exit_code: ExitCode, message: str) -> NoReturn:
+        """Stop with ``exit_code``."""
+        raise ActorError(exit_code, message)
+
+    def _check_outside_transaction(self: _Checked, what: str) -> None:
+        if self._in_transaction:
+            raise ActorError(ExitCode.USR_ASSERTION_FAILED, f"{what} inside a state transaction")
+
+    def _check_randomness_epoch(self: _Checked, epoch: ChainEpoch) -> None:
+        if epoch > self.curr_epoch:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_ARGUMENT,
+                f"randomness from future epoch {epoch} (current {self.curr_epoch})",
+            )
+
+    @staticmethod
+    def _check_gas_charge(name: str, compute: int) -> None:
+        if compute < 0:
+            raise ActorError(ExitCode.USR_ASSERTION_FAILED, f"negative gas charge {compute} for {name}")
+
+
+def _validate_once(rt: _Checked) -> None:
+    """Builtin-actors' runtimes abort when a method validates its caller twice."""
+    if rt._validated:
+        raise ActorError(ExitCode.USR_ASSERTION_FAILED, "caller validated twice")
+    rt._validated = True
+
+
 # -- helpers for handlers ---------------------------------------------------------------------------
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
 
 from filnet.actors.manifest import identity_actor_name
 from filnet.core.address import Address, Protocol
@@ -31,7 +29,7 @@ from filnet.ipld.cid import CID
 from filnet.vm.actor_address import new_actor_address
 from filnet.vm.dispatch import ActorCode
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.vm.runtime import ActorStateCodec, R, S, SendResult
+from filnet.vm.runtime import ActorStateCodec, RuntimeChecks, S, SendResult
 
 SYSTEM_ACTOR = Address.new_id(0)
 
@@ -59,7 +57,7 @@ class FakeActor:
     key_address: Address | None = None
 
 
-class FakeRuntime:
+class FakeRuntime(RuntimeChecks):
     """A runtime over a memory block store, for calling one actor's methods directly."""
 
     def __init__(
@@ -149,16 +147,6 @@ class FakeRuntime:
     # -- Runtime ----------------------------------------------------------------------------------
 
     @property
-    def caller(self) -> Address:
-        """ID address of the immediate caller."""
-        return self._caller
-
-    @property
-    def receiver(self) -> Address:
-        """ID address of the actor being called."""
-        return self._receiver
-
-    @property
     def value_received(self) -> TokenAmount:
         """Value sent with this call."""
         return self.value
@@ -172,25 +160,6 @@ class FakeRuntime:
     def curr_epoch(self) -> ChainEpoch:
         """The current epoch."""
         return self.epoch
-
-    def validate_immediate_caller_accept_any(self) -> None:
-        """Any caller is fine."""
-        self._check_validate_once()
-
-    def validate_immediate_caller_is(self, *addresses: Address) -> None:
-        """USR_FORBIDDEN unless the caller is one of ``addresses``."""
-        self._check_validate_once()
-        if self._caller not in addresses:
-            raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {self._caller} is not one of {list(addresses)}")
-
-    def validate_immediate_caller_type(self, *actor_names: str) -> None:
-        """USR_FORBIDDEN unless the caller's actor name is one of ``actor_names``."""
-        self._check_validate_once()
-        actor = self.actors.get(self._caller)
-        if actor is None or actor.name not in actor_names:
-            raise ActorError(
-                ExitCode.USR_FORBIDDEN, f"caller {self._caller} is not of type {list(actor_names)}"
-            )
 
     def resolve_address(self, address: Address) -> Address | None:
         """An ID address as it is; a robust one through the addresses :meth:`add_actor` made known."""
@@ -212,8 +181,7 @@ class FakeRuntime:
         self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
     ) -> SendResult:
         """Match the send against the next expectation and return its result."""
-        if self._in_transaction:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "send inside a state transaction")
+        self._check_outside_transaction("send")
         amount = value if value is not None else ZERO
         if amount > self.balance:
             return SendResult(ExitCode.SYS_INSUFFICIENT_FUNDS)
@@ -244,17 +212,6 @@ class FakeRuntime:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, "actor has no state")
         return state_type.decode(self._store.get(self.head))
 
-    def transaction(self, state_type: type[S], update: Callable[[S], tuple[S, R]]) -> R:
-        """Load, update and commit the state."""
-        current = self.state(state_type)
-        self._in_transaction = True
-        try:
-            new_state, result = update(current)
-        finally:
-            self._in_transaction = False
-        self.head = self._put(new_state.encode())
-        return result
-
     def new_actor_address(self) -> Address:
         """An f2 address from the origin, a fixed nonce and the count of addresses made so far."""
         address = new_actor_address(self.origin, 0, self.actors_created)
@@ -268,8 +225,7 @@ class FakeRuntime:
 
     def delete_actor(self) -> None:
         """Record the deletion; USR_ILLEGAL_STATE while the receiver still holds funds."""
-        if self._in_transaction:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "delete_actor inside a state transaction")
+        self._check_outside_transaction("delete_actor")
         if self.balance:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot delete an actor holding {self.balance}")
         self.deleted = True
@@ -295,28 +251,25 @@ class FakeRuntime:
         self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
     ) -> bytes:
         """A draw from the fixed seed."""
+        self._check_randomness_epoch(epoch)
         return draw_randomness(self.randomness_seed + b"/tickets", tag, epoch, entropy)
 
     def get_randomness_from_beacon(
         self, tag: DomainSeparationTag, epoch: ChainEpoch, entropy: bytes
     ) -> bytes:
         """A draw from the fixed seed."""
+        self._check_randomness_epoch(epoch)
         return draw_randomness(self.randomness_seed + b"/beacon", tag, epoch, entropy)
 
     def charge_gas(self, name: str, compute: int) -> None:
         """Record the charge."""
+        self._check_gas_charge(name, compute)
         self.gas_charged.append((name, compute))
-
-    def abort(self, exit_code: ExitCode, message: str) -> NoReturn:
-        """Raise :class:`ActorError`."""
-        raise ActorError(exit_code, message)
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _check_validate_once(self) -> None:
-        if self._validated:
-            raise FakeRuntimeError("caller validated twice")
-        self._validated = True
+    def _commit(self, state: ActorStateCodec) -> None:
+        self.head = self._put(state.encode())
 
     def _put(self, data: bytes) -> CID:
         cid = CID.compute(codecs.DAG_CBOR, data, multihash.BLAKE2B_256)

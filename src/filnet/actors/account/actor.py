@@ -14,6 +14,7 @@ from filnet.actors import manifest
 from filnet.actors.account.methods import Method
 from filnet.actors.account.state import AccountState
 from filnet.actors.encoding import as_address, as_bytes, fields
+from filnet.actors.shared import accept_exported_methods
 from filnet.core.address import Address, Protocol
 from filnet.crypto.signature import Signature, SignatureType
 from filnet.errors import FilnetError
@@ -85,18 +86,14 @@ def authenticate_message(rt: Runtime, raw: bytes) -> bytes:
     return encode_return(True)
 
 
-def universal_receiver_hook(rt: Runtime, raw: bytes) -> bytes:
-    """Accept any token notification (FRC-46 ``Receive``) and do nothing."""
-    rt.validate_immediate_caller_accept_any()
-    return b""
-
-
+# Since builtin-actors v11 the account has no receiver hook of its own: its ``fallback`` accepts every FRC-42
+# exported method, ``Receive`` (FRC-46 token notifications) among them.
 ACTOR = ActorCode(
     manifest.ACCOUNT,
     {
         Method.CONSTRUCTOR: constructor,
         Method.PUBKEY_ADDRESS: pubkey_address,
         Method.AUTHENTICATE_MESSAGE_EXPORTED: authenticate_message,
-        Method.UNIVERSAL_RECEIVER_HOOK: universal_receiver_hook,
     },
+    accept_exported_methods,
 )

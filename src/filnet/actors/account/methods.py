@@ -13,4 +13,4 @@ class Method(IntEnum):
     CONSTRUCTOR = 1
     PUBKEY_ADDRESS = 2
     AUTHENTICATE_MESSAGE_EXPORTED = method_number("AuthenticateMessage")
-    UNIVERSAL_RECEIVER_HOOK = method_number("Receive")
+    # No ``Receive`` since v11: the actor's fallback accepts every exported method.

@@ -28,9 +28,8 @@ from filnet.actors.multisig.types import (
     SwapSignerParams,
     TxnIDParams,
 )
-from filnet.actors.shared import resolve_to_actor_id
+from filnet.actors.shared import accept_exported_methods, resolve_to_actor_id
 from filnet.core.address import Address
-from filnet.core.frc42 import FIRST_EXPORTED_METHOD
 from filnet.core.token import ZERO
 from filnet.core.types import ChainEpoch
 from filnet.errors import DecodeError
@@ -260,14 +259,6 @@ def universal_receiver_hook(rt: Runtime, raw: bytes) -> bytes:
     return b""
 
 
-def fallback(rt: Runtime, method: int, raw: bytes) -> bytes:
-    """Accept any FRC-42 method number (so other actors can notify a multisig); refuse unknown low ones."""
-    rt.validate_immediate_caller_accept_any()
-    if method >= FIRST_EXPORTED_METHOD:
-        return b""
-    raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {method}")
-
-
 def _parse_receiver_params(raw: Any) -> tuple[int, bytes]:
     """``UniversalReceiverParams``: ``[type (u32), payload]``."""
     type_, payload = fields(raw, 2, "UniversalReceiverParams")
@@ -343,5 +334,5 @@ ACTOR = ActorCode(
         Method.LOCK_BALANCE: lock_balance,
         Method.UNIVERSAL_RECEIVER_HOOK: universal_receiver_hook,
     },
-    fallback,
+    accept_exported_methods,
 )

@@ -78,9 +78,8 @@ def parse_power(raw: Any) -> int | None:
     return None if raw is None else as_bigint(raw, "realized power")
 
 
-def _required_power(raw: bytes, what: str, missing: str) -> int:
-    """The realized power params; USR_ILLEGAL_ARGUMENT when null (builtin-actors rejects ``None``)."""
-    power = decode_params(raw, parse_power, what)
+def _required_power(power: int | None, what: str, missing: str) -> int:
+    """The decoded realized power; USR_ILLEGAL_ARGUMENT when null (builtin-actors rejects ``None``)."""
     if power is None:
         raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, f"{what}: {missing}")
     return power
@@ -88,9 +87,11 @@ def _required_power(raw: bytes, what: str, missing: str) -> int:
 
 def constructor(rt: Runtime, raw: bytes) -> bytes:
     """Create the state at epoch 0 from the network's current realized power."""
-    power = _required_power(raw, "reward Constructor", "argument should not be nil")
+    what = "reward Constructor"
+    power = decode_params(raw, parse_power, what)
+    # The caller is checked before the null argument, as in builtin-actors ``Actor::constructor``.
     rt.validate_immediate_caller_is(SYSTEM_ACTOR)
-    rt.create_state(logic.initial_state(power))
+    rt.create_state(logic.initial_state(_required_power(power, what, "argument should not be nil")))
     return b""
 
 
@@ -147,8 +148,11 @@ def this_epoch_reward(rt: Runtime, raw: bytes) -> bytes:
 
 def update_network_kpi(rt: Runtime, raw: bytes) -> bytes:
     """Advance the minting model to the current epoch with the network's realized power."""
-    power = _required_power(raw, "reward UpdateNetworkKPI", "argument cannot be None")
+    what = "reward UpdateNetworkKPI"
+    params = decode_params(raw, parse_power, what)
+    # The caller is checked before the null argument (builtin-actors ``Actor::update_network_kpi``).
     rt.validate_immediate_caller_is(POWER_ACTOR)
+    power = _required_power(params, what, "argument cannot be None")
     epoch = rt.curr_epoch
     rt.transaction(RewardState, lambda s: (logic.update_network_kpi(s, power, epoch), None))
     return b""

@@ -4,7 +4,8 @@ Filecoin's rules (FVM ``DefaultExecutor::execute_message``, Lotus ``ApplyMessage
 
 1. Pre-validation. The inclusion cost (``OnChainMessage`` of the message's on-chain size) must fit in the
    gas limit, else ``SYS_OUT_OF_GAS`` and the block's miner pays ``base_fee × inclusion gas``. The sender
-   must exist and be an account (``SYS_SENDER_INVALID``), the nonce must be the sender's next one and its
+   must exist and be an account, an Ethereum account or a fresh EAM placeholder, which becomes an Ethereum
+   account (``SYS_SENDER_INVALID``), the nonce must be the sender's next one and its
    balance must cover ``gas_limit × gas_fee_cap`` (``SYS_SENDER_STATE_INVALID``); on these failures the
    miner pays ``base_fee × gas_limit``. Nothing in the state changes and the receipt's gas used is 0.
 2. The sender pays ``gas_limit × gas_fee_cap`` up front and its nonce goes up by one. Both stay, whatever
@@ -24,14 +25,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
+from filnet.actors import manifest as names
 from filnet.actors.reward.methods import Method as RewardMethod
 from filnet.chain.message import Message, SignedMessage
-from filnet.core.address import Address
+from filnet.core.address import EAM_NAMESPACE, Address
+from filnet.core.address import Protocol as AddressProtocol
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import MethodNum, Nonce
 from filnet.crypto.signature import SignatureType, is_valid_signature
 from filnet.errors import FilnetError, InvalidInput
 from filnet.ipld import dagcbor
+from filnet.ipld.cid import CID
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.fees import GasOutputs, compute_gas_outputs
 from filnet.vm.gas import GasCharge, PriceList
@@ -51,6 +55,9 @@ CRON_GAS_LIMIT: Final = BLOCK_GAS_LIMIT * 10_000
 CRON_EPOCH_TICK: Final = MethodNum(2)
 #: All the FIL there will ever be (2 billion): no message may move more.
 TOTAL_FILECOIN: Final = TokenAmount.from_fil(2_000_000_000)
+#: The BLS address of the point at infinity (Lotus ``buildconstants.ZeroAddress``, ``f3yaaa…by2smx7a``):
+#: no valid key has it, so messages to it are refused since network version 7.
+ZERO_ADDRESS: Final = Address.new_bls(b"\xc0" + bytes(47))
 
 _NO_GAS: Final = GasOutputs(ZERO, ZERO, ZERO, ZERO, ZERO, 0, 0)
 
@@ -86,12 +93,16 @@ def validate_message_syntax(message: Message, size: int, prices: PriceList) -> N
     """The checks a message must pass to be included in a block at all (Lotus ``ValidForBlockInclusion``)."""
     if message.version != 0:
         raise InvalidInput(f"message version {message.version} is not 0")
+    if message.to == ZERO_ADDRESS:
+        raise InvalidInput(f"message recipient {message.to} is the zero address")
     if message.value > TOTAL_FILECOIN:
         raise InvalidInput(f"message value {message.value} exceeds the total FIL supply")
     if message.gas_premium > message.gas_fee_cap:
         raise InvalidInput(f"gas premium {message.gas_premium} exceeds the fee cap {message.gas_fee_cap}")
     if message.gas_limit > BLOCK_GAS_LIMIT:
         raise InvalidInput(f"gas limit {message.gas_limit} exceeds the block gas limit {BLOCK_GAS_LIMIT}")
+    if message.gas_limit <= 0:
+        raise InvalidInput(f"gas limit {message.gas_limit} must be positive")
     inclusion = prices.on_chain_message(size).total
     if message.gas_limit < inclusion:
         raise InvalidInput(f"gas limit {message.gas_limit} is below the inclusion cost {inclusion}")
@@ -135,7 +146,8 @@ def apply_message(machine: Machine, message: Message, size: int) -> ApplyResult:
     sender = None if sender_id is None else machine.get_actor(sender_id)
     if sender_id is None or sender is None:
         return _prevalidation_failure(ExitCode.SYS_SENDER_INVALID, penalty, f"no sender {message.sender}")
-    if machine.actor_name(sender) not in SENDER_ACTORS:
+    sender_code = _sender_code(machine, sender)
+    if sender_code is None:
         return _prevalidation_failure(
             ExitCode.SYS_SENDER_INVALID, penalty, f"sender {message.sender} is not an account"
         )
@@ -154,7 +166,7 @@ def apply_message(machine: Machine, message: Message, size: int) -> ApplyResult:
         )
     machine.begin()
     try:
-        result = _execute(machine, message, sender_id, sender, inclusion)
+        result = _execute(machine, message, sender_id, replace(sender, code=sender_code), inclusion)
     except BaseException:
         # Not a message failure but a broken node (a missing block, an actor filnet lacks): the error
         # propagates and the state is left as it was before the message.
@@ -162,6 +174,27 @@ def apply_message(machine: Machine, message: Message, size: int) -> ApplyResult:
         raise
     machine.commit()
     return result
+
+
+def _sender_code(machine: Machine, sender: ActorState) -> CID | None:
+    """The code the sender runs under once its message is accepted, or None if it may not send at all.
+
+    Accounts and Ethereum accounts send as they are; a placeholder (an f4 address in the EAM's namespace
+    that received funds) becomes an Ethereum account with its first message (FVM ``preflight_message``).
+    """
+    name = machine.actor_name(sender)
+    if name in SENDER_ACTORS:
+        return sender.code
+    delegated = sender.delegated_address
+    if (
+        name == names.PLACEHOLDER
+        and sender.nonce == 0
+        and delegated is not None
+        and delegated.protocol is AddressProtocol.DELEGATED
+        and delegated.namespace == EAM_NAMESPACE
+    ):
+        return machine.code_of(names.ETHACCOUNT)
+    return None
 
 
 def _execute(

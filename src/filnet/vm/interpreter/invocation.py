@@ -9,9 +9,9 @@ pre-FVM Lotus VM (``chain/vm/vm.go`` ``send``) whose price list filnet uses: cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Final, NoReturn
+from typing import Final
 
 from filnet.actors import manifest as names
 from filnet.core.address import Address
@@ -29,15 +29,16 @@ from filnet.vm.actor_address import new_actor_address
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.gas import METHOD_SEND, GasCharge, GasMeter
 from filnet.vm.interpreter.machine import EMPTY_ARRAY_CID, Machine
-from filnet.vm.runtime import ActorStateCodec, R, S, SendResult
+from filnet.vm.runtime import ActorStateCodec, RuntimeChecks, S, SendResult
 from filnet.vm.state_tree import INIT_ACTOR, SYSTEM_ACTOR, ActorState
 
 CONSTRUCTOR: Final = MethodNum(1)
 #: Deepest nesting of sends. The FVM allows 1025; Python's own stack allows about this many frames of the
 #: ~6 Python calls one send takes before reaching its default recursion limit.
 MAX_CALL_DEPTH: Final = 100
-#: Actors that may send messages from outside the chain (FVM ``preflight_message``).
-SENDER_ACTORS: Final = frozenset({names.ACCOUNT, names.PLACEHOLDER, names.ETHACCOUNT})
+#: Actors that may send messages from outside the chain as they are (FVM ``preflight_message``; a placeholder
+#: may too, and becomes an Ethereum account by doing so: ``apply._sender_code``).
+SENDER_ACTORS: Final = frozenset({names.ACCOUNT, names.ETHACCOUNT})
 
 
 class GasStore:
@@ -172,7 +173,7 @@ class CallManager:
         return address
 
 
-class InvocationRuntime:
+class InvocationRuntime(RuntimeChecks):
     """The runtime of one call: what the receiving actor may see and do."""
 
     def __init__(self, calls: CallManager, caller: Address, receiver: Address, value: TokenAmount) -> None:
@@ -183,16 +184,6 @@ class InvocationRuntime:
         self._value = value
         self._validated = False
         self._in_transaction = False
-
-    @property
-    def caller(self) -> Address:
-        """ID address of the immediate caller."""
-        return self._caller
-
-    @property
-    def receiver(self) -> Address:
-        """ID address of the actor being called."""
-        return self._receiver
 
     @property
     def value_received(self) -> TokenAmount:
@@ -208,25 +199,6 @@ class InvocationRuntime:
     def curr_epoch(self) -> ChainEpoch:
         """The epoch being executed."""
         return self._machine.epoch
-
-    def validate_immediate_caller_accept_any(self) -> None:
-        """Any caller may call."""
-        self._validate_once()
-
-    def validate_immediate_caller_is(self, *addresses: Address) -> None:
-        """USR_FORBIDDEN unless the caller is one of ``addresses``."""
-        self._validate_once()
-        if self._caller not in addresses:
-            raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {self._caller} is not one of {list(addresses)}")
-
-    def validate_immediate_caller_type(self, *actor_names: str) -> None:
-        """USR_FORBIDDEN unless the caller's code is one of ``actor_names``."""
-        self._validate_once()
-        name = self.actor_name(self._caller)
-        if name not in actor_names:
-            raise ActorError(
-                ExitCode.USR_FORBIDDEN, f"caller {self._caller} ({name}) is not of type {list(actor_names)}"
-            )
 
     def resolve_address(self, address: Address) -> Address | None:
         """The ID address of ``address`` (itself for an ID address), through the init actor's map."""
@@ -246,8 +218,7 @@ class InvocationRuntime:
         self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
     ) -> SendResult:
         """Call another actor; failures come back as the result's exit code, out of gas aborts."""
-        if self._in_transaction:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "send inside a state transaction")
+        self._check_outside_transaction("send")
         amount = ZERO if value is None else value
         try:
             return SendResult(ExitCode.OK, self._calls.send(self._receiver, to, method, params, amount))
@@ -270,17 +241,6 @@ class InvocationRuntime:
     def state(self, state_type: type[S]) -> S:
         """The receiver's state."""
         return state_type.decode(self.store.get(self._own_actor().head))
-
-    def transaction(self, state_type: type[S], update: Callable[[S], tuple[S, R]]) -> R:
-        """Load, update and commit the receiver's state."""
-        current = self.state(state_type)
-        self._in_transaction = True
-        try:
-            new_state, result = update(current)
-        finally:
-            self._in_transaction = False
-        self._commit(new_state)
-        return result
 
     def new_actor_address(self) -> Address:
         """A fresh f2 address."""
@@ -305,8 +265,7 @@ class InvocationRuntime:
 
     def delete_actor(self) -> None:
         """Delete the receiver once its balance is zero (FVM ``self_destruct`` without burning)."""
-        if self._in_transaction:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "delete_actor inside a state transaction")
+        self._check_outside_transaction("delete_actor")
         balance = self._own_actor().balance
         if balance:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot delete {self._receiver} holding {balance}")
@@ -345,13 +304,8 @@ class InvocationRuntime:
 
     def charge_gas(self, name: str, compute: int) -> None:
         """Charge gas the VM cannot see."""
-        if compute < 0:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, f"negative gas charge {compute} for {name}")
+        self._check_gas_charge(name, compute)
         self._calls.charge(GasCharge(name, compute))
-
-    def abort(self, exit_code: ExitCode, message: str) -> NoReturn:
-        """Stop with ``exit_code``."""
-        raise ActorError(exit_code, message)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -366,15 +320,3 @@ class InvocationRuntime:
         cid = CID.compute(codecs.DAG_CBOR, data, multihash.BLAKE2B_256)
         self.store.put(cid, data)
         self._machine.set_actor(self._receiver, replace(self._own_actor(), head=cid))
-
-    def _validate_once(self) -> None:
-        if self._validated:
-            raise ActorError(ExitCode.USR_ASSERTION_FAILED, "caller validated twice")
-        self._validated = True
-
-    def _check_randomness_epoch(self, epoch: ChainEpoch) -> None:
-        if epoch > self._machine.epoch:
-            raise ActorError(
-                ExitCode.USR_ILLEGAL_ARGUMENT,
-                f"randomness from future epoch {epoch} (current {self._machine.epoch})",
-            )

@@ -188,7 +188,7 @@ class Machine:
         """Move ``amount`` between two existing actors (ID addresses); SYS_INSUFFICIENT_FUNDS if short."""
         if amount < ZERO:
             raise ActorError(ExitCode.SYS_ASSERTION_FAILED, f"negative transfer of {amount}")
-        if sender == receiver or not amount:
+        if not amount:
             return
         source = self.get_actor(sender)
         target = self.get_actor(receiver)
@@ -200,6 +200,10 @@ class Machine:
                 ExitCode.SYS_INSUFFICIENT_FUNDS,
                 f"{sender} has {source.balance.atto} attoFIL, cannot send {amount.atto}",
             )
+        # The balance check comes before the self-transfer no-op, so sending yourself more than you hold
+        # fails (Lotus ``vm.transfer`` from network version 15, FVM ``DefaultMachine::transfer``).
+        if sender == receiver:
+            return
         self.set_actor(sender, replace(source, balance=source.balance - amount))
         self.set_actor(receiver, replace(target, balance=target.balance + amount))
 
