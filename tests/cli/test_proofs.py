@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from filnet.cli.main import main
+from filnet.proofs import merkle, porep
 
 TICKET = "11" * 32
 SEED = "22" * 32
@@ -141,3 +145,81 @@ def test_invalid_randomness_and_proof_file(capsys: pytest.CaptureFixture[str], t
     (tmp_path / "junk.post").write_bytes(b"\x85\x01")
     code, _, err = run_cli(capsys, "proofs", "verify-window-post", str(tmp_path / "junk.post"))
     assert code == 2 and err.startswith("error:")
+
+
+def _one_line(text: str) -> str:
+    """The single line a failing command prints (the CLI's promise: no traceback, one line per problem)."""
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in text, text
+    return lines[0]
+
+
+def _flip_first_sibling(path: Path) -> None:
+    """Change one path element (challenge 0's first tree_d sibling) of a stored seal proof."""
+    proof = porep.SealProof.from_bytes(path.read_bytes())
+    answer = proof.challenges[0]
+    level = answer.data_path.path[0]
+    sibling = bytes([level.siblings[0][0] ^ 1]) + level.siblings[0][1:]
+    data_path = dataclasses.replace(
+        answer.data_path, path=(merkle.PathLevel((sibling,), level.position), *answer.data_path.path[1:])
+    )
+    changed = dataclasses.replace(answer, data_path=data_path)
+    path.write_bytes(dataclasses.replace(proof, challenges=(changed, *proof.challenges[1:])).to_bytes())
+
+
+def test_invalid_faults_of_issue_4_via_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Each damage gives exit 1 (verification failed, with the reason) or 2 (unusable input), on one line."""
+    _seal(capsys, tmp_path, "a", "--zero")
+    _seal(capsys, tmp_path, "bb", "--zero")
+
+    def damaged(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(tmp_path / "a", target)
+        return target
+
+    # A proof with one path element changed.
+    changed = damaged("changed")
+    _flip_first_sibling(changed / "proof.cbor")
+    code, out, _ = run_cli(capsys, "proofs", "verify-seal", str(changed))
+    assert code == 1 and _one_line(out).startswith("invalid: ") and "tree_d path" in out
+    # A proof for another sector (same seed and data, other sector number).
+    other = damaged("other")
+    shutil.copy(tmp_path / "bb" / "proof.cbor", other / "proof.cbor")
+    code, out, _ = run_cli(capsys, "proofs", "verify-seal", str(other))
+    assert code == 1 and _one_line(out).startswith("invalid: ")
+    # A truncated or unreadable proof file, a damaged commit.json.
+    truncated_proof = damaged("truncated-proof")
+    os.truncate(truncated_proof / "proof.cbor", 100)
+    code, _, err = run_cli(capsys, "proofs", "verify-seal", str(truncated_proof))
+    assert code == 2 and "proof.cbor" in _one_line(err)
+    for text in ("{bad", "{}", "[1]"):
+        commit = damaged(f"commit-{len(text)}")
+        (commit / "commit.json").write_text(text)
+        code, _, err = run_cli(capsys, "proofs", "verify-seal", str(commit))
+        assert code == 2 and "commit.json" in _one_line(err)
+    # A truncated tree file: PoSt reports the sector as faulty.
+    tree = damaged("tree")
+    os.truncate(tree / "tree-r-last.dat", 1000)
+    code, out, _ = run_cli(
+        capsys, "proofs", "window-post", "--sectors", str(tree), "--randomness", RANDOMNESS,
+        "--out", str(tmp_path / "tree.post"),
+    )  # fmt: skip
+    assert code == 1 and "fault: sector 1: " in out
+    code, out, _ = run_cli(capsys, "proofs", "verify-window-post", str(tmp_path / "tree.post"))
+    assert code == 1 and out.splitlines()[1].startswith("sector 1: ")
+    # Unsealing needs the replica whole.
+    os.truncate(tree / "sealed.dat", 1000)
+    code, _, err = run_cli(
+        capsys, "proofs", "unseal", str(tree), "--out", str(tmp_path / "u"),
+        "--parent-cache", str(tmp_path / "cache"),
+    )  # fmt: skip
+    assert code == 2 and "sealed.dat" in _one_line(err)
+    # A PoSt file damaged on disk.
+    (tmp_path / "short.post").write_bytes((tmp_path / "tree.post").read_bytes()[:50])
+    code, _, err = run_cli(capsys, "proofs", "verify-window-post", str(tmp_path / "short.post"))
+    assert code == 2 and "short.post" in _one_line(err)
+    # A truncated replica: sealing again restores it and the sector proves again.
+    replica = damaged("r")  # _seal numbers a sector by the length of its name: "r" is sector 1 like "a"
+    os.truncate(replica / "sealed.dat", 1000)
+    _seal(capsys, tmp_path, "r", "--zero")
+    assert (replica / "sealed.dat").read_bytes() == (tmp_path / "a" / "sealed.dat").read_bytes()

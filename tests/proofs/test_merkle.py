@@ -344,3 +344,51 @@ def test_fuzz_any_flipped_byte_is_detected(data: st.DataObject) -> None:
         with tree, pytest.raises(IntegrityError):
             for index in range(64):
                 tree.prove(index)
+
+
+@pytest.mark.parametrize(("shape", "size"), [(SHAPE_BASE, 2048), (SHAPE_SUB2, 4096), (SHAPE_TOP2, 32768)])
+def test_tree_with_external_leaves_reads_them_from_the_leaf_file(
+    shape: TreeShape, size: int, tmp_path: Path
+) -> None:
+    """tree_r_last's layout: no copy of the leaves, which come from the replica; the same proofs."""
+    count = size // 32
+    leaves = field_leaves(count, salt=21)
+    replica = tmp_path / "sealed.dat"
+    replica.write_bytes(leaves)
+    kept = merkle.shaped_tree_paths(tmp_path / "kept", shape)
+    lean = merkle.shaped_tree_paths(tmp_path / "lean", shape)
+    merkle.build_shaped_tree(kept, POSEIDON, shape, count, [leaves]).close()
+    builder = merkle.ShapedTreeBuilder(lean, POSEIDON, shape, count, store_leaves=False)
+    builder.append(leaves)
+    builder.finish().close()
+    per_tree = count // shape.base_tree_count
+    for full, short in zip(kept, lean, strict=True):
+        assert full.stat().st_size - short.stat().st_size == per_tree * 32
+    with ShapedTree.open(kept, shape) as reference, ShapedTree.open(lean, shape, replica) as tree:
+        assert tree.root == reference.root
+        for index in (0, 7, per_tree - 1, per_tree % count, count - 1):
+            assert tree.leaf(index) == node(leaves, index)
+            assert tree.prove(index) == reference.prove(index)
+    with ShapedTree.open(lean, shape) as rootonly:
+        assert rootonly.root == tree.root
+        with pytest.raises(InvalidInput, match="keeps no leaves"):
+            rootonly.prove(0)
+
+
+def test_invalid_external_leaves_changed_or_short(tmp_path: Path) -> None:
+    leaves = field_leaves(64, salt=22)
+    replica = tmp_path / "sealed.dat"
+    replica.write_bytes(leaves)
+    builder = TreeBuilder(tmp_path / "lean.dat", POSEIDON, 8, 64, store_leaves=False)
+    builder.append(leaves)
+    builder.finish().close()
+    changed = bytearray(leaves)
+    changed[20 * 32] ^= 1
+    replica.write_bytes(bytes(changed))
+    with MerkleTree(tmp_path / "lean.dat", replica) as tree:
+        assert tree.prove(3).verify(tree.root, 3)
+        with pytest.raises(IntegrityError, match=r"sealed.dat is corrupted: nodes 16\.\.23"):
+            tree.prove(20)
+    replica.write_bytes(leaves[:-32])
+    with pytest.raises(IntegrityError, match="too few"):
+        MerkleTree(tmp_path / "lean.dat", replica)

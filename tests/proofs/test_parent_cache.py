@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +98,35 @@ def test_invalid_truncated_cache_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-4])
     with pytest.raises(IntegrityError):
         ParentCache(graph, path)
+
+
+def _generate_in_step(cache_dir: str, barrier: Any, queue: Any) -> None:
+    """One process of the race below: wait at the first progress report until the other one is there too."""
+    graph = StackedGraph.for_proof(RegisteredSealProof.STACKED_DRG_2KIB_V1_1)
+    waited = []
+
+    def progress(done: int, total: int) -> None:
+        if not waited:
+            waited.append(barrier.wait(timeout=60))
+
+    with ParentCache.open_or_generate(graph, cache_dir, progress) as cache:
+        queue.put((bool(waited), cache.digest()))
+
+
+def test_two_processes_generating_one_cache_both_end_with_a_complete_file(tmp_path: Path) -> None:
+    """Both find no cache, generate it at the same time, and each renames a whole file into place."""
+    graph = StackedGraph.for_proof(RegisteredSealProof.STACKED_DRG_2KIB_V1_1)
+    context = multiprocessing.get_context("spawn")
+    barrier, queue = context.Barrier(2), context.Queue()
+    args = (str(tmp_path), barrier, queue)
+    workers = [context.Process(target=_generate_in_step, args=args) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    expected = _manifest()[parent_cache_id(graph)]["digest"]
+    assert results == [(True, expected), (True, expected)]
+    assert [p.name for p in tmp_path.iterdir()] == [parent_cache_name(graph)]
+    assert hashlib.sha256((tmp_path / parent_cache_name(graph)).read_bytes()).hexdigest() == expected

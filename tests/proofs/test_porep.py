@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filnet.errors import FilnetError, InvalidInput
+from filnet.errors import FilnetError, IntegrityError, InvalidInput
 from filnet.proofs import merkle
 from filnet.proofs.porep import (
     SealProof,
@@ -47,7 +48,41 @@ def test_challenges_in_range_and_deterministic() -> None:
         interactive_challenges(proof, bytes(32), bytes(31))
 
 
+def test_challenges_follow_the_rule_partition_by_partition() -> None:
+    """Challenge j = LE(sha256(replica_id ‖ seed ‖ u32 LE(j))) mod (N - 1) + 1, j = k * per_partition + i.
+
+    Checked against rust-fil-proofs storage-proofs-porep/src/stacked/vanilla/challenges.rs
+    (``InteractiveChallenges::derive``, ``bigint_to_challenge``), filecoin-proofs/src/constants.rs
+    (``get_porep_interactive_minimum_challenges``: 2 for the small sizes, 176 for 32/64 GiB;
+    ``POREP_PARTITIONS``: 1 and 10) and filecoin-proofs/src/types/porep_config.rs (challenges per partition =
+    ceil(minimum / partitions), so 32 GiB answers 10 x 18 = 180 challenges).
+    """
+    rid = bytes(range(32))
+    for proof, nodes, total in (
+        (RegisteredSealProof.STACKED_DRG_2KIB_V1_1, 64, 2),
+        (RegisteredSealProof.STACKED_DRG_512MIB_V1, 1 << 24, 2),
+        (RegisteredSealProof.STACKED_DRG_32GIB_V1_1, 1 << 30, 180),
+    ):
+        expected = [
+            int.from_bytes(hashlib.sha256(rid + SEED + j.to_bytes(4, "little")).digest(), "little")
+            % (nodes - 1)
+            + 1
+            for j in range(total)
+        ]
+        assert interactive_challenges(proof, rid, SEED) == expected
+
+
 def test_prove_and_verify(proven: tuple[SealPublicInputs, SealProof]) -> None:
+    """The verifier does every check of rust's, each covered by a test_invalid_* below.
+
+    Checked against rust-fil-proofs storage-proofs-porep/src/stacked/vanilla/proof_scheme.rs
+    (``verify_all_partitions``: CommR = H(comm_c, comm_r_last), the challenge count, one comm_c and
+    comm_r_last) and params.rs (``Proof::verify``: the tree_d path proves the challenge under comm_d;
+    ``ReplicaColumnProof::verify``: columns of the node and its 6 base and 8 expander parents under comm_c;
+    ``verify_final_replica_layer``; ``verify_labels``: each layer's label from the parents' labels; the
+    encoding key is the last layer's label and replica = data + key; ``generate_replica_id`` recomputed
+    from the public inputs).
+    """
     public, proof = proven
     assert verify_seal(public, proof).ok
     assert len(proof.challenges) == 2
@@ -139,7 +174,7 @@ def test_invalid_replica_byte_flipped_on_disk(sealed_copy: Callable[[], Path]) -
     for c in interactive_challenges(RegisteredSealProof.STACKED_DRG_2KIB_V1_1, _rid(directory), SEED):
         data[c * 32] ^= 1
     (directory / REPLICA_FILE).write_bytes(bytes(data))
-    with pytest.raises(InvalidInput, match="replica node"):
+    with pytest.raises(IntegrityError, match=f"{REPLICA_FILE} is corrupted: nodes"):
         prove_seal(directory, SEED)
 
 

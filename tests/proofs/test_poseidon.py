@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from filnet.proofs.fr import R, fr_to_bytes
 from filnet.proofs.poseidon_constants import (
     ARITIES,
     PARTIAL_ROUNDS,
+    SparseParams,
     cauchy_mds,
     grain_round_constants,
     grain_round_constants_reference,
@@ -270,3 +273,29 @@ def test_pure_hash_columns_names_the_bad_layer(pure_only: None) -> None:
 def test_fast_grain_constants_equal_the_bitwise_reference(arity: int) -> None:
     width, partial = arity + 1, PARTIAL_ROUNDS[arity]
     assert grain_round_constants(width, 8, partial) == grain_round_constants_reference(width, 8, partial)
+
+
+def test_constants_are_loaded_once_when_threads_race(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads that first use an arity together load its constants once (a reload frees tables in use)."""
+    native_required()
+    native = poseidon._native_module()
+    assert native is not None
+    loads: list[int] = []
+    real_load, real_sparse = native.load_constants, poseidon.sparse_params
+
+    def counting_load(arity: int, *args: object) -> None:
+        loads.append(arity)
+        real_load(arity, *args)  # type: ignore[arg-type]
+
+    def slow_sparse(arity: int) -> SparseParams:
+        time.sleep(0.05)  # widen the window between "not loaded yet" and the load itself
+        return real_sparse(arity)
+
+    monkeypatch.setattr(native, "load_constants", counting_load)
+    monkeypatch.setattr(poseidon, "sparse_params", slow_sparse)
+    monkeypatch.setattr(poseidon, "_LOADED", set())
+    data = pack([1, 2, 3, 4, 5, 6, 7, 8])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: poseidon.hash_many(8, data), range(4)))
+    assert loads == [8]
+    assert results == [fr_to_bytes(poseidon.poseidon_hash([1, 2, 3, 4, 5, 6, 7, 8]))] * 4

@@ -40,6 +40,36 @@ def test_porep_id_layout() -> None:
     assert len(RegisteredSealProof.STACKED_DRG_64GIB_V1.porep_id) == 32
 
 
+def test_shapes_match_filecoin_proofs_constants() -> None:
+    """Every published size against rust-fil-proofs filecoin-proofs/src/constants.rs.
+
+    Checked: ``LAYERS`` (2 up to 1 GiB, 11 for 32/64 GiB), ``POREP_PARTITIONS`` (1, 10),
+    ``get_porep_interactive_minimum_challenges`` (2, 176), ``WINDOW_POST_SECTOR_COUNT`` (2 for small sizes,
+    2349 for 32 GiB, 2300 for 64 GiB), ``WINNING_POST_CHALLENGE_COUNT`` 66, ``WINNING_POST_SECTOR_COUNT`` 1,
+    ``WINDOW_POST_CHALLENGE_COUNT`` 10; proof ids against rust-filecoin-proofs-api src/registry.rs.
+    """
+    table = {
+        2 * KIB: (2, 1, 2, 2),
+        8 * MIB: (2, 1, 2, 2),
+        512 * MIB: (2, 1, 2, 2),
+        32 * GIB: (11, 10, 176, 2349),
+        64 * GIB: (11, 10, 176, 2300),
+    }
+    for size, (layers, partitions, challenges, window_sectors) in table.items():
+        shape = sector_shape(size)
+        assert (shape.layers, shape.porep_partitions, shape.porep_challenges) == (
+            layers,
+            partitions,
+            challenges,
+        )
+        assert shape.window_post_sector_count == window_sectors
+    for post in RegisteredPoStProof:
+        assert post.challenge_count == (66 if post.kind is PoStKind.WINNING else 10)
+        assert post.sector_count == (1 if post.kind is PoStKind.WINNING else table[post.sector_size][3])
+    with pytest.raises(InvalidInput):
+        RegisteredSealProof.for_sector(2 * KIB, ApiVersion.V1_2_0)
+
+
 def test_shapes_relate_to_each_other() -> None:
     for size in (2 * KIB, 8 * MIB, 512 * MIB):
         shape = sector_shape(size)

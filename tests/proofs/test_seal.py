@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from filnet.errors import InvalidInput, NotFound
 from filnet.proofs import poseidon
+from filnet.proofs.merkle import HEADER_BYTES, MerkleTree
 from filnet.proofs.porep import SealPublicInputs, prove_seal, verify_seal
 from filnet.proofs.post import generate_window_post, verify_post
 from filnet.proofs.registry import RegisteredSealProof
@@ -54,6 +56,17 @@ def test_commitments_relate(sealed_2k: tuple[Path, SealedSector]) -> None:
     assert sector.replica_id == expected
     assert load_sealed(directory) == sector
     assert (directory / REPLICA_FILE).stat().st_size == 2048
+
+
+def test_tree_r_last_keeps_no_copy_of_the_replica(sealed_2k: tuple[Path, SealedSector]) -> None:
+    """Like rust-fil-proofs' LevelCacheStore, tree_r_last's leaves are read from the replica."""
+    directory, sector = sealed_2k
+    # 64 leaves, arity 8: levels 1 and 2 (8 + 1 nodes) after the header; tree_c keeps its 64 leaves too.
+    assert (directory / "tree-r-last.dat").stat().st_size == HEADER_BYTES + 9 * 32
+    assert (directory / "tree-c.dat").stat().st_size == HEADER_BYTES + 73 * 32
+    with MerkleTree(directory / "tree-r-last.dat", directory / REPLICA_FILE) as tree:
+        assert tree.root == sector.comm_r_last
+        assert tree.leaf(5) == (directory / REPLICA_FILE).read_bytes()[160:192]
 
 
 def test_unseal_whole_and_ranges(sealed_2k: tuple[Path, SealedSector], parent_cache_dir: Path) -> None:
@@ -118,6 +131,17 @@ def test_interrupted_seal_restarts_to_the_same_comm_r(
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+def test_restart_encodes_a_truncated_replica_again(
+    sealed_copy: Callable[[], Path], parent_cache_dir: Path, sealed_2k: tuple[Path, SealedSector]
+) -> None:
+    directory = sealed_copy()
+    original = (directory / REPLICA_FILE).read_bytes()
+    os.truncate(directory / REPLICA_FILE, 1000)
+    sector = seal_2k(directory, parent_cache_dir)
+    assert sector.comm_r == sealed_2k[1].comm_r
+    assert (directory / REPLICA_FILE).read_bytes() == original
+
+
 def test_invalid_reuse_of_directory_for_another_sector(tmp_path: Path, parent_cache_dir: Path) -> None:
     seal_2k(tmp_path, parent_cache_dir, sector_number=1)
     with pytest.raises(InvalidInput, match="different sector"):
@@ -174,9 +198,15 @@ def test_seal_killed_by_sigkill_restarts(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "proof", [RegisteredSealProof.STACKED_DRG_8MIB_V1_1, RegisteredSealProof.STACKED_DRG_8MIB_V1]
+    "proof",
+    [
+        RegisteredSealProof.STACKED_DRG_8MIB_V1_1,
+        RegisteredSealProof.STACKED_DRG_8MIB_V1,
+        RegisteredSealProof.STACKED_DRG_512MIB_V1_1,
+        RegisteredSealProof.STACKED_DRG_512MIB_V1,
+    ],
 )
-def test_8mib_seal_prove_verify_unseal(
+def test_large_seal_prove_verify_unseal(
     proof: RegisteredSealProof, tmp_path: Path, parent_cache_dir: Path
 ) -> None:
     content = bytes(range(256)) * 4096  # 1 MiB of content, the rest of the sector zero-filled

@@ -19,7 +19,7 @@ import click
 
 from filnet.cli.common import emit_json, json_option, stderr_is_terminal
 from filnet.core.fsutil import atomic_write_bytes
-from filnet.errors import InvalidInput
+from filnet.errors import DecodeError, InvalidInput, NotFound
 from filnet.proofs import porep, post
 from filnet.proofs.registry import (
     ApiVersion,
@@ -67,6 +67,21 @@ def _hex32(value: str, what: str) -> bytes:
     if len(raw) != 32:
         raise InvalidInput(f"{what} must be 32 bytes (64 hex digits), got {len(raw)}")
     return raw
+
+
+def _commit_seed(directory: Path) -> bytes:
+    """The interactive seed recorded in a sealing directory's commit.json."""
+    path = directory / COMMIT_FILE
+    try:
+        commit = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise NotFound(f"{directory} holds no seal proof ({COMMIT_FILE} is missing)") from None
+    except ValueError as e:
+        raise InvalidInput(f"{path} is not valid JSON: {e}") from None
+    seed = commit.get("seed") if isinstance(commit, dict) else None
+    if not isinstance(seed, str):
+        raise InvalidInput(f'{path} has no "seed" string')
+    return _hex32(seed, f"seed in {path}")
 
 
 @contextlib.contextmanager
@@ -207,8 +222,7 @@ def verify_seal(
     """Verify a seal proof: from a sealing DIRECTORY, or from explicit public inputs and --proof FILE."""
     if directory is not None:
         sector = load_sealed(directory)
-        commit = json.loads((directory / COMMIT_FILE).read_text())
-        public = porep.SealPublicInputs.of(sector, _hex32(commit["seed"], "seed in commit.json"))
+        public = porep.SealPublicInputs.of(sector, _commit_seed(directory))
         proof_file = proof_path or directory / PROOF_FILE
     else:
         given = (proof_path, proof_type, comm_r, comm_d, prover_id, sector_number, ticket, seed)
@@ -235,7 +249,11 @@ def verify_seal(
         )
         proof_file = proof_path
     start = time.perf_counter()
-    result = porep.verify_seal(public, porep.SealProof.from_bytes(proof_file.read_bytes()))
+    try:
+        proof = porep.SealProof.from_bytes(proof_file.read_bytes())
+    except DecodeError as e:
+        raise DecodeError(f"{proof_file}: {e.reason}", e.offset) from None
+    result = porep.verify_seal(public, proof)
     seconds = time.perf_counter() - start
     if as_json:
         emit_json({"valid": result.ok, "reason": result.reason, "seconds": round(seconds, 3)})
@@ -310,7 +328,10 @@ def _verify_post_command(kind: PoStKind) -> click.Command:
     @click.argument("proof_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
     @json_option
     def command(proof_file: Path, as_json: bool) -> None:
-        bundle = post.PoStBundle.from_bytes(proof_file.read_bytes())
+        try:
+            bundle = post.PoStBundle.from_bytes(proof_file.read_bytes())
+        except DecodeError as e:
+            raise DecodeError(f"{proof_file}: {e.reason}", e.offset) from None
         if bundle.post_type.kind is not kind:
             raise InvalidInput(f"{proof_file} holds a {bundle.post_type.kind.value} PoSt")
         start = time.perf_counter()

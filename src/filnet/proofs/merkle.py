@@ -9,11 +9,13 @@
   leaves are split into contiguous base trees of arity 8, stored as separate files; the roots of
   ``sub_arity`` consecutive base trees hash into a sub-tree root, and ``top_arity`` sub-tree roots into the
   top root. :func:`sector_tree_shape` maps sector sizes to shapes.
-* A tree file holds every level (leaves included), so a prover reads a path without rebuilding anything:
-  a 64-byte header (magic, version, hasher, arity, leaf count, root, header checksum), then the levels
-  bottom-up. A truncated file is refused when opened; a corrupted node is detected when a path through it
-  is read (every level of the path is re-hashed against the stored parent). Unlike rust-fil-proofs, no
-  rows are discarded and tree_r_last stores its own leaves (a copy of the replica): simpler, more disk.
+* A tree file holds every level, so a prover reads a path without rebuilding anything: a 64-byte header
+  (magic, version, hasher, arity, flags, leaf count, root, header checksum), then the levels bottom-up.
+  A tree may leave its leaves out (flag ``EXTERNAL_LEAVES``) when another file already holds them in order:
+  tree_r_last reads its leaves from the replica, as rust-fil-proofs does (its LevelCacheStore), so the
+  replica is not stored twice. A truncated file is refused when opened; a corrupted node, or a leaf changed
+  in the leaf file, is detected when a path through it is read (every level of the path is re-hashed
+  against the stored parent). Unlike rust-fil-proofs, no rows above the leaves are discarded.
 * An inclusion proof lists, per level, the sibling hashes and the position of the path node among its
   siblings (rust-fil-proofs ``InclusionPath``); :meth:`MerkleProof.verify` recomputes the root.
 """
@@ -44,8 +46,11 @@ CHUNK_LEAVES: Final = 1 << 18
 
 _MAGIC: Final = b"FILNETMT"
 _VERSION: Final = 1
-_HEADER = struct.Struct("<8sHBBIQ32s")  # magic, version, hasher, arity, reserved, leaf count, root
+_HEADER = struct.Struct("<8sHBBIQ32s")  # magic, version, hasher, arity, flags, leaf count, root
 HEADER_BYTES: Final = _HEADER.size + 8  # + the first 8 bytes of sha256(header fields)
+
+EXTERNAL_LEAVES: Final = 1
+"""Header flag: the file starts at level 1; the leaves are read from another file (the replica)."""
 
 
 class TreeHasher(enum.IntEnum):
@@ -268,38 +273,68 @@ def _node_bytes(value: bytes, what: str) -> bytes:
 # ---------------------------------------------------------------------------------------------- tree files
 
 
-def _layout(leaf_count: int, arity: int) -> tuple[int, ...]:
-    """Node offset (in nodes, after the header) of each level, bottom-up, plus the total node count."""
-    offsets, offset, width = [], 0, leaf_count
+def _layout(leaf_count: int, arity: int, stored_from: int = 0) -> tuple[int, ...]:
+    """Node offset (in nodes, after the header) of each level, bottom-up, plus the total node count.
+
+    Levels below ``stored_from`` are not in the file (their offsets are meaningless).
+    """
+    offsets, offset, width, level = [], 0, leaf_count, 0
     while True:
         offsets.append(offset)
-        offset += width
+        if level >= stored_from:
+            offset += width
         if width == 1:
             break
         width //= arity
+        level += 1
     return (*offsets, offset)
 
 
-def _encode_header(hasher: TreeHasher, arity: int, leaf_count: int, root: bytes) -> bytes:
+def _encode_header(hasher: TreeHasher, arity: int, flags: int, leaf_count: int, root: bytes) -> bytes:
     """The 64-byte header of a tree file."""
-    fields = _HEADER.pack(_MAGIC, _VERSION, int(hasher), arity, 0, leaf_count, root)
+    fields = _HEADER.pack(_MAGIC, _VERSION, int(hasher), arity, flags, leaf_count, root)
     return fields + hashlib.sha256(fields).digest()[:8]
 
 
 class MerkleTree:
-    """A single (base) tree stored in one file, opened read-only. Use as a context manager or call close()."""
+    """A single (base) tree stored in one file, opened read-only. Use as a context manager or call close().
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    A tree whose leaves are kept elsewhere (``EXTERNAL_LEAVES``) reads them from ``leaves``, where this tree
+    covers leaf-count nodes from node ``part * leaf count`` on (``part``: its index among base trees). Opened
+    without ``leaves``, such a tree gives its upper levels and root only.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], leaves: str | os.PathLike[str] | None = None, part: int = 0
+    ) -> None:
         self.path = Path(path)
+        self.leaves_path: Path | None = None
+        self._leaf_fd, self._leaf_offset = -1, 0
         try:
             self._fd = os.open(self.path, os.O_RDONLY)
         except OSError as e:
             raise StorageError(f"cannot open tree file {self.path}: {e.strerror}") from e
         try:
             self._read_header()
+            if self.external_leaves and leaves is not None:
+                self._open_leaves(Path(leaves), part)
         except BaseException:
-            os.close(self._fd)
+            self.close()
             raise
+
+    def _open_leaves(self, leaves: Path, part: int) -> None:
+        """Open the file holding this tree's leaves and check it is long enough."""
+        self.leaves_path = leaves
+        self._leaf_offset = part * self.leaf_count * NODE_BYTES
+        try:
+            self._leaf_fd = os.open(leaves, os.O_RDONLY)
+        except OSError as e:
+            raise StorageError(f"cannot open the leaves of {self.path} ({leaves}): {e.strerror}") from e
+        size = os.fstat(self._leaf_fd).st_size
+        if size < self._leaf_offset + self.leaf_count * NODE_BYTES:
+            raise IntegrityError(
+                f"{leaves} has {size} bytes, too few for the {self.leaf_count} leaves of {self.path}"
+            )
 
     def _read_header(self) -> None:
         """Parse and check the header and the file size."""
@@ -308,7 +343,7 @@ class MerkleTree:
             raise DecodeError(
                 f"tree file {self.path} is shorter than its {HEADER_BYTES}-byte header", len(raw)
             )
-        magic, version, hasher, arity, _, leaf_count, root = _HEADER.unpack_from(raw)
+        magic, version, hasher, arity, flags, leaf_count, root = _HEADER.unpack_from(raw)
         if magic != _MAGIC:
             raise DecodeError(f"{self.path} is not a filnet tree file (bad magic)", 0)
         if raw[_HEADER.size :] != hashlib.sha256(raw[: _HEADER.size]).digest()[:8]:
@@ -326,9 +361,12 @@ class MerkleTree:
         self.height = tree_height(leaf_count, arity)
         if self.height < 0:
             raise DecodeError(f"tree file {self.path}: {leaf_count} leaves is not a power of {arity}", 16)
+        if flags & ~EXTERNAL_LEAVES:
+            raise DecodeError(f"tree file {self.path} has unknown flags {flags:#x}", 12)
+        self.external_leaves: bool = bool(flags & EXTERNAL_LEAVES) and self.height > 0
         self.leaf_count: int = leaf_count
         self.root: bytes = root
-        self._offsets = _layout(leaf_count, arity)
+        self._offsets = _layout(leaf_count, arity, stored_from=1 if self.external_leaves else 0)
         expected = HEADER_BYTES + self._offsets[-1] * NODE_BYTES
         actual = os.fstat(self._fd).st_size
         if actual != expected:
@@ -347,10 +385,16 @@ class MerkleTree:
         width = self.leaf_count // self.arity**level if 0 <= level <= self.height else 0
         if not (start >= 0 and count >= 0 and start + count <= width):
             raise InvalidInput(f"nodes {start}..{start + count} are outside level {level} of {self.path}")
-        offset = HEADER_BYTES + (self._offsets[level] + start) * NODE_BYTES
-        data = os.pread(self._fd, count * NODE_BYTES, offset)
+        if level == 0 and self.external_leaves:
+            if self._leaf_fd < 0:
+                raise InvalidInput(f"{self.path} keeps no leaves: open it with the file that holds them")
+            fd, name, offset = self._leaf_fd, self.leaves_path, self._leaf_offset + start * NODE_BYTES
+        else:
+            fd, name = self._fd, self.path
+            offset = HEADER_BYTES + (self._offsets[level] + start) * NODE_BYTES
+        data = os.pread(fd, count * NODE_BYTES, offset)
         if len(data) != count * NODE_BYTES:
-            raise StorageError(f"tree file {self.path} was truncated while reading (offset {offset})")
+            raise StorageError(f"{name} was truncated while reading (offset {offset})")
         return data
 
     def leaf(self, index: int) -> bytes:
@@ -367,15 +411,17 @@ class MerkleTree:
             position = index % self.arity
             group = self.nodes(level, index - position, self.arity)
             parent = self.node(level + 1, index // self.arity)
-            where = f"level {level} nodes {index - position}..{index - position + self.arity - 1}"
+            nodes = f"nodes {index - position}..{index - position + self.arity - 1}"
+            if level == 0 and self.external_leaves:
+                what = f"{self.leaves_path} is corrupted: {nodes} (leaves of {self.path.name})"
+            else:
+                what = f"tree file {self.path} is corrupted: level {level} {nodes}"
             try:
                 matches = hash_level(self.hasher, self.arity, group) == parent
             except DecodeError as e:
-                raise IntegrityError(f"tree file {self.path} is corrupted: {where}: {e.reason}") from None
+                raise IntegrityError(f"{what}: {e.reason}") from None
             if not matches:
-                raise IntegrityError(
-                    f"tree file {self.path} is corrupted: {where} do not hash to their stored parent"
-                )
+                raise IntegrityError(f"{what} do not hash to their stored parent")
             siblings = [
                 group[i * NODE_BYTES : (i + 1) * NODE_BYTES] for i in range(self.arity) if i != position
             ]
@@ -384,10 +430,11 @@ class MerkleTree:
         return MerkleProof(self.hasher, leaf, self.root, tuple(path))
 
     def close(self) -> None:
-        """Release the file descriptor."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        """Release the file descriptors."""
+        for fd in (self._fd, self._leaf_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._leaf_fd = -1
 
     def __enter__(self) -> MerkleTree:
         return self
@@ -405,7 +452,14 @@ class TreeBuilder:
     renamed), so an interrupted build never leaves a file that looks complete.
     """
 
-    def __init__(self, path: str | os.PathLike[str], hasher: TreeHasher, arity: int, leaf_count: int) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        hasher: TreeHasher,
+        arity: int,
+        leaf_count: int,
+        store_leaves: bool = True,
+    ) -> None:
         _check_arity(hasher, arity)
         self.height = tree_height(leaf_count, arity)
         if self.height < 0:
@@ -413,7 +467,8 @@ class TreeBuilder:
                 f"a tree of arity {arity} needs a power-of-{arity} leaf count, not {leaf_count}"
             )
         self.path, self.hasher, self.arity, self.leaf_count = Path(path), hasher, arity, leaf_count
-        self._offsets = _layout(leaf_count, arity)
+        self._flags = 0 if store_leaves or self.height == 0 else EXTERNAL_LEAVES
+        self._offsets = _layout(leaf_count, arity, stored_from=1 if self._flags else 0)
         chunk = 1
         while chunk * arity <= min(leaf_count, CHUNK_LEAVES):
             chunk *= arity
@@ -461,6 +516,8 @@ class TreeBuilder:
             ) from None
         chunk_levels: list[bytes | memoryview] = [leaves, *levels]
         for level, data in enumerate(chunk_levels):
+            if level == 0 and self._flags & EXTERNAL_LEAVES:
+                continue
             width = self._chunk_leaves // self.arity**level
             self._file.seek(HEADER_BYTES + (self._offsets[level] + index * width) * NODE_BYTES)
             self._file.write(data)
@@ -478,7 +535,7 @@ class TreeBuilder:
                 self._file.write(data)
             root = upper[-1] if upper else roots
             self._file.seek(0)
-            self._file.write(_encode_header(self.hasher, self.arity, self.leaf_count, root))
+            self._file.write(_encode_header(self.hasher, self.arity, self._flags, self.leaf_count, root))
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
@@ -542,12 +599,20 @@ class ShapedTree:
         self.root = combine_roots(self.hasher, shape, [t.root for t in trees])
 
     @classmethod
-    def open(cls, paths: Sequence[str | os.PathLike[str]], shape: TreeShape) -> ShapedTree:
-        """Open the base tree files of a shaped tree (in base-tree order)."""
+    def open(
+        cls,
+        paths: Sequence[str | os.PathLike[str]],
+        shape: TreeShape,
+        leaves: str | os.PathLike[str] | None = None,
+    ) -> ShapedTree:
+        """Open the base tree files of a shaped tree (in base-tree order).
+
+        Leaves kept out of the files are read from ``leaves``, where base tree i covers the i-th run of nodes.
+        """
         trees: list[MerkleTree] = []
         try:
-            for path in paths:
-                trees.append(MerkleTree(path))
+            for part, path in enumerate(paths):
+                trees.append(MerkleTree(path, leaves, part))
             return cls(trees, shape)
         except BaseException:
             for tree in trees:
@@ -607,11 +672,16 @@ class ShapedTreeBuilder:
     """Stream leaves into the base tree files of a shaped tree (leaves fill base tree 0 first)."""
 
     def __init__(
-        self, paths: Sequence[str | os.PathLike[str]], hasher: TreeHasher, shape: TreeShape, leaf_count: int
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        hasher: TreeHasher,
+        shape: TreeShape,
+        leaf_count: int,
+        store_leaves: bool = True,
     ) -> None:
         if len(paths) != shape.base_tree_count:
             raise InvalidInput(f"shape {shape} needs {shape.base_tree_count} file paths, got {len(paths)}")
-        self.shape, self.hasher = shape, hasher
+        self.shape, self.hasher, self.store_leaves = shape, hasher, store_leaves
         self._per_tree = shape.base_leaf_count(leaf_count)
         self._paths = [Path(p) for p in paths]
         self._done: list[MerkleTree] = []
@@ -627,7 +697,7 @@ class ShapedTreeBuilder:
                     raise InvalidInput("more leaves than the shaped tree holds")
                 path = self._paths[len(self._done)]
                 self._current, self._filled = (
-                    TreeBuilder(path, self.hasher, self.shape.base_arity, self._per_tree),
+                    TreeBuilder(path, self.hasher, self.shape.base_arity, self._per_tree, self.store_leaves),
                     0,
                 )
             take = min(len(view), (self._per_tree - self._filled) * NODE_BYTES)

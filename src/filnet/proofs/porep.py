@@ -13,11 +13,10 @@ We do not compress with SNARKs: the verifier checks this vanilla proof in full, 
 from __future__ import annotations
 
 import hashlib
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from filnet.errors import DecodeError, FilnetError, InvalidInput
 from filnet.ipld import dagcbor
@@ -25,7 +24,7 @@ from filnet.proofs import merkle, poseidon
 from filnet.proofs.fr import R
 from filnet.proofs.graph import BASE_DEGREE, DEGREE, StackedGraph
 from filnet.proofs.labels import create_label
-from filnet.proofs.registry import NODE_SIZE, RegisteredSealProof
+from filnet.proofs.registry import NODE_SIZE, RegisteredPoStProof, RegisteredSealProof
 from filnet.proofs.replica import ReplicaIdInputs, replica_id
 from filnet.proofs.seal import (
     REPLICA_FILE,
@@ -40,6 +39,8 @@ from filnet.proofs.seal import (
 
 PROOF_VERSION: Final = 1
 """Version of the serialized vanilla seal proof layout below."""
+
+_Registered = TypeVar("_Registered", RegisteredSealProof, RegisteredPoStProof)
 
 
 def challenges_per_partition(proof: RegisteredSealProof) -> int:
@@ -154,7 +155,11 @@ class _SectorFiles:
             merkle.ShapedTree.open(merkle.shaped_tree_paths(directory / TREE_C_PREFIX, shape), shape)
         )
         self.tree_r = stack.enter_context(
-            merkle.ShapedTree.open(merkle.shaped_tree_paths(directory / TREE_R_LAST_PREFIX, shape), shape)
+            merkle.ShapedTree.open(
+                merkle.shaped_tree_paths(directory / TREE_R_LAST_PREFIX, shape),
+                shape,
+                directory / REPLICA_FILE,
+            )
         )
         self.layers = []
         for layer in range(1, proof.shape.layers + 1):
@@ -184,10 +189,9 @@ def prove_seal(directory: str | Path, seed: bytes) -> SealProof:
     answers = []
     with ExitStack() as stack:
         files = _SectorFiles(out, sector, stack)
-        replica = stack.enter_context(open(out / REPLICA_FILE, "rb"))
         for c in interactive_challenges(proof, sector.replica_id, seed):
-            if os.pread(replica.fileno(), NODE_SIZE, c * NODE_SIZE) != files.tree_r.leaf(c):
-                raise InvalidInput(f"replica node {c} differs from its tree_r_last leaf")
+            # tree_r_last reads node c and its siblings from the replica and re-hashes them against its
+            # stored level 1: a changed replica byte fails here (IntegrityError), not in the verifier.
             parents = tuple(files.column(p) for p in graph.parents(c))
             answers.append(
                 ChallengeProof(c, files.tree_d.prove(c), files.tree_r.prove(c), files.column(c), parents)
@@ -351,6 +355,18 @@ def expect_uint(value: Any, what: str, limit: int = 1 << 64) -> int:
     return value
 
 
+def expect_header(
+    raw_version: Any, raw_type: Any, version: int, kind: type[_Registered], what: str
+) -> _Registered:
+    """Check a serialized proof's layout ``version`` and return its registered proof type of ``kind``."""
+    if raw_version != version:
+        raise DecodeError(f"{what}: unsupported version {raw_version!r}")
+    try:
+        return kind(expect_uint(raw_type, f"{what} type", 1 << 16))
+    except ValueError:
+        raise DecodeError(f"{what}: unknown proof type {raw_type}") from None
+
+
 def path_from_ipld(value: Any, hasher: merkle.TreeHasher, what: str) -> merkle.MerkleProof:
     """Parse :func:`path_to_ipld` output (the root is left empty: verifiers compare against their own)."""
     leaf_raw, levels_raw = expect_list(value, what, 2)
@@ -379,12 +395,7 @@ def _column_from_ipld(value: Any, what: str) -> ColumnProof:
 
 def _seal_proof_from_ipld(value: Any) -> SealProof:
     version, ptype, comm_c, comm_r_last, challenges_raw = expect_list(value, "seal proof", 5)
-    if version != PROOF_VERSION:
-        raise DecodeError(f"seal proof: unsupported version {version!r}")
-    try:
-        proof_type = RegisteredSealProof(expect_uint(ptype, "seal proof type", 1 << 16))
-    except ValueError:
-        raise DecodeError(f"seal proof: unknown proof type {ptype}") from None
+    proof_type = expect_header(version, ptype, PROOF_VERSION, RegisteredSealProof, "seal proof")
     challenges = []
     for i, raw in enumerate(expect_list(challenges_raw, "challenges", max_length=MAX_CHALLENGES)):
         what = f"challenge {i}"

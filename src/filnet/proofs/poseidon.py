@@ -19,6 +19,7 @@ offset, in both paths (nothing is reduced silently).
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -248,26 +249,37 @@ def _native_module() -> _NativeModule | None:
     return _poseidon_native
 
 
-@functools.cache
+_LOADED: set[int] = set()
+_LOAD_LOCK = threading.Lock()
+
+
 def _native_for(arity: int) -> _NativeModule | None:
-    """The C extension with ``arity``'s sparse constants loaded (converted to Montgomery form once)."""
+    """The C extension with ``arity``'s sparse constants loaded (converted to Montgomery form once).
+
+    Loading happens once per arity, under a lock: the C code frees an arity's old tables when they are loaded
+    again, which would pull them from under another thread hashing with that arity (it runs without the GIL).
+    """
     native = _native_module()
-    if native is None:
-        return None
-    p, s = poseidon_params(arity), sparse_params(arity)
+    if native is None or arity in _LOADED:
+        return native
+    with _LOAD_LOCK:
+        if arity in _LOADED:
+            return native
+        p, s = poseidon_params(arity), sparse_params(arity)
 
-    def pack(values: Sequence[int]) -> bytes:
-        return b"".join(fr_to_bytes(v) for v in values)
+        def pack(values: Sequence[int]) -> bytes:
+            return b"".join(fr_to_bytes(v) for v in values)
 
-    native.load_constants(
-        arity,
-        p.full_rounds,
-        p.partial_rounds,
-        pack(s.first_constants),
-        pack([c for post in s.full_post for c in post]),
-        pack(s.partial_post),
-        pack([m for row in p.mds for m in row]),
-        pack([m for row in s.pre_sparse for m in row]),
-        pack([c for sparse in s.sparse for c in (*sparse.row, *sparse.column)]),
-    )
+        native.load_constants(
+            arity,
+            p.full_rounds,
+            p.partial_rounds,
+            pack(s.first_constants),
+            pack([c for post in s.full_post for c in post]),
+            pack(s.partial_post),
+            pack([m for row in p.mds for m in row]),
+            pack([m for row in s.pre_sparse for m in row]),
+            pack([c for sparse in s.sparse for c in (*sparse.row, *sparse.column)]),
+        )
+        _LOADED.add(arity)
     return native

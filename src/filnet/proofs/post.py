@@ -3,8 +3,11 @@
 * Randomness is 32 bytes; like any Fr domain value its byte 31 has the top two bits cleared first.
 * WinningPoSt picks sectors from the eligible set: index n of the set is
   LE_u64(sha256(prover_id ‖ randomness ‖ u64 LE(n))[0:8]) mod (set size).
-* Leaf challenge n of a sector: LE_u64(sha256(randomness ‖ u64 LE(sector number) ‖ u64 LE(n))[0:8]) mod
-  (sector nodes), the FIP-0061 (WindowPoSt V1_1) rule, also used for WinningPoSt.
+* Leaf challenge n of a sector: LE_u64(sha256(randomness ‖ u64 LE(sector number) ‖ u64 LE(i))[0:8]) mod
+  (sector nodes), where the challenge index i is n for the FIP-0061 WindowPoSt types (ids 10-14, proofs
+  ApiVersion V1_2_0) and position × challenge count + n for the older ones (storage-proofs-post
+  ``get_challenge_index``), position being the sector's index among the proven sectors sorted by number.
+  WinningPoSt proves one sector, at position 0, so both rules agree there.
 * A sector's vanilla proof holds comm_c, comm_r_last and a tree_r_last path per challenge; the verifier checks
   CommR = Poseidon(comm_c, comm_r_last) and every path.
 
@@ -25,6 +28,7 @@ from filnet.ipld import dagcbor
 from filnet.proofs import merkle, poseidon
 from filnet.proofs.porep import (
     Verification,
+    expect_header,
     expect_list,
     expect_node,
     expect_uint,
@@ -32,7 +36,13 @@ from filnet.proofs.porep import (
     path_to_ipld,
     tree_path_arities,
 )
-from filnet.proofs.registry import NODE_SIZE, PoStKind, RegisteredPoStProof, RegisteredSealProof
+from filnet.proofs.registry import (
+    NODE_SIZE,
+    ApiVersion,
+    PoStKind,
+    RegisteredPoStProof,
+    RegisteredSealProof,
+)
 from filnet.proofs.seal import REPLICA_FILE, TREE_R_LAST_PREFIX, load_sealed
 
 BUNDLE_VERSION: Final = 1
@@ -60,14 +70,37 @@ def winning_sector_indices(randomness: bytes, prover_id: bytes, set_size: int, c
     return out
 
 
-def leaf_challenges(randomness: bytes, sector_number: int, count: int, nodes: int) -> list[int]:
-    """The challenged leaves of one sector."""
+def leaf_challenges(
+    randomness: bytes, sector_number: int, count: int, nodes: int, first_index: int = 0
+) -> list[int]:
+    """The challenged leaves of one sector, for challenge indices ``first_index`` .. + count - 1."""
     prefix = post_randomness(randomness) + sector_number.to_bytes(8, "little")
     out = []
-    for n in range(count):
-        digest = hashlib.sha256(prefix + n.to_bytes(8, "little")).digest()
+    for i in range(first_index, first_index + count):
+        digest = hashlib.sha256(prefix + i.to_bytes(8, "little")).digest()
         out.append(int.from_bytes(digest[:8], "little") % nodes)
     return out
+
+
+def first_challenge_index(post_type: RegisteredPoStProof, position: int) -> int:
+    """The challenge index of a sector's first leaf challenge, given its position among the proven sectors."""
+    if post_type.api_version is ApiVersion.V1_2_0:
+        return 0
+    return position * post_type.challenge_count
+
+
+def sector_leaf_challenges(
+    post_type: RegisteredPoStProof, randomness: bytes, sector_number: int, position: int
+) -> list[int]:
+    """The leaves ``post_type`` challenges in the sector at ``position`` (sorted by sector number)."""
+    seal_type = RegisteredSealProof.for_sector(post_type.sector_size)
+    return leaf_challenges(
+        randomness,
+        sector_number,
+        post_type.challenge_count,
+        seal_type.shape.nodes,
+        first_challenge_index(post_type, position),
+    )
 
 
 @dataclass(frozen=True)
@@ -134,37 +167,31 @@ class PoStBundle:
 
 
 def prove_sector(
-    post_type: RegisteredPoStProof, randomness: bytes, directory: str | os.PathLike[str]
+    post_type: RegisteredPoStProof, randomness: bytes, directory: str | os.PathLike[str], position: int = 0
 ) -> SectorProof:
-    """The PoSt proof of the sector sealed in ``directory``; raises a FilnetError/OSError when it cannot."""
+    """The PoSt proof of the sector sealed in ``directory``, at ``position`` among the proven sectors.
+
+    Raises a FilnetError/OSError when it cannot.
+    """
     out = Path(directory)
     sector = load_sealed(out)
     proof_type = sector.inputs.proof
     if proof_type.sector_size != post_type.sector_size:
         raise InvalidInput(f"sector of {proof_type.sector_size} bytes cannot be proven with {post_type.name}")
     shape = merkle.sector_tree_shape(proof_type.sector_size)
-    nodes = proof_type.shape.nodes
-    challenges = leaf_challenges(randomness, sector.inputs.sector_number, post_type.challenge_count, nodes)
-    paths = []
-    with (
-        merkle.ShapedTree.open(merkle.shaped_tree_paths(out / TREE_R_LAST_PREFIX, shape), shape) as tree,
-        open(out / REPLICA_FILE, "rb") as replica,
-    ):
+    replica = out / REPLICA_FILE
+    if replica.stat().st_size != proof_type.shape.nodes * NODE_SIZE:
+        raise InvalidInput(f"{replica} has the wrong size")
+    challenges = sector_leaf_challenges(post_type, randomness, sector.inputs.sector_number, position)
+    with merkle.ShapedTree.open(
+        merkle.shaped_tree_paths(out / TREE_R_LAST_PREFIX, shape), shape, replica
+    ) as tree:
         if tree.root != sector.comm_r_last:
             raise InvalidInput("tree_r_last root differs from the sealed sector's comm_r_last")
-        if os.fstat(replica.fileno()).st_size != nodes * NODE_SIZE:
-            raise InvalidInput("replica file has the wrong size")
-        for c in challenges:
-            # The tree keeps its own copy of the leaves; the replica on disk must still hold the same group.
-            first = c - c % shape.base_arity
-            group = os.pread(replica.fileno(), shape.base_arity * NODE_SIZE, first * NODE_SIZE)
-            stored = b"".join(tree.leaf(i) for i in range(first, first + shape.base_arity))
-            if group != stored:
-                raise InvalidInput(
-                    f"replica nodes {first}..{first + shape.base_arity - 1} differ from tree_r_last"
-                )
-            paths.append(tree.prove(c))
-    return SectorProof(sector.inputs.sector_number, sector.comm_c, sector.comm_r_last, tuple(paths))
+        # Each path re-hashes the challenged leaf group, read from the replica, against tree_r_last's level 1:
+        # a changed replica byte makes proving the sector fail.
+        paths = tuple(tree.prove(c) for c in challenges)
+    return SectorProof(sector.inputs.sector_number, sector.comm_c, sector.comm_r_last, paths)
 
 
 def _check_post_type(post_type: RegisteredPoStProof, kind: PoStKind) -> None:
@@ -175,22 +202,34 @@ def _check_post_type(post_type: RegisteredPoStProof, kind: PoStKind) -> None:
 def generate_window_post(
     post_type: RegisteredPoStProof, randomness: bytes, directories: list[str | os.PathLike[str]]
 ) -> PoStBundle:
-    """Prove every sector in ``directories``; sectors that cannot be proven become faults."""
+    """Prove every sector in ``directories``; sectors that cannot be proven become faults.
+
+    Sectors are proven in order of their numbers (filecoin-proofs keys them in a BTreeMap), which fixes each
+    one's position for the pre-FIP-0061 challenge rule.
+    """
     _check_post_type(post_type, PoStKind.WINDOW)
     post_randomness(randomness)
-    sectors, proofs, faults, prover = [], [], [], b""
+    sealed = []
     for directory in directories:
         try:
-            sealed = load_sealed(directory)
+            sealed.append((load_sealed(directory), directory))
         except (FilnetError, OSError) as e:
             raise InvalidInput(f"{directory}: not a sealed sector ({e})") from None
-        prover = prover or sealed.inputs.prover_id
-        if sealed.inputs.prover_id != prover:
+    if not sealed:
+        raise InvalidInput("WindowPoSt needs at least one sector")
+    sealed.sort(key=lambda item: item[0].inputs.sector_number)
+    prover = sealed[0][0].inputs.prover_id
+    sectors: list[PublicSector] = []
+    proofs, faults = [], []
+    for position, (sector, directory) in enumerate(sealed):
+        if sector.inputs.prover_id != prover:
             raise InvalidInput(f"{directory}: sector of another prover")
-        number = sealed.inputs.sector_number
-        sectors.append(PublicSector(number, sealed.comm_r))
+        number = sector.inputs.sector_number
+        if sectors and sectors[-1].sector_number == number:
+            raise InvalidInput(f"{directory}: sector {number} is given twice")
+        sectors.append(PublicSector(number, sector.comm_r))
         try:
-            proofs.append(prove_sector(post_type, randomness, directory))
+            proofs.append(prove_sector(post_type, randomness, directory, position))
         except (FilnetError, OSError) as e:
             faults.append(Fault(number, str(e)))
     return PoStBundle(post_type, randomness, prover, tuple(sectors), tuple(proofs), tuple(faults))
@@ -215,10 +254,11 @@ def generate_winning_post(
         raise InvalidInput("eligible sectors belong to different provers")
     sectors = tuple(PublicSector(s.inputs.sector_number, s.comm_r) for s, _ in sealed)
     proofs, faults = [], []
-    for index in winning_sector_indices(randomness, prover, len(sealed), post_type.sector_count):
+    chosen = winning_sector_indices(randomness, prover, len(sealed), post_type.sector_count)
+    for position, index in enumerate(dict.fromkeys(chosen)):
         sector, directory = sealed[index]
         try:
-            proofs.append(prove_sector(post_type, randomness, directory))
+            proofs.append(prove_sector(post_type, randomness, directory, position))
         except (FilnetError, OSError) as e:
             faults.append(Fault(sector.inputs.sector_number, str(e)))
     return PoStBundle(post_type, randomness, prover, sectors, tuple(proofs), tuple(faults))
@@ -244,15 +284,14 @@ class PoStVerification:
 
 
 def verify_sector(
-    post_type: RegisteredPoStProof, randomness: bytes, comm_r: bytes, proof: SectorProof
+    post_type: RegisteredPoStProof, randomness: bytes, comm_r: bytes, proof: SectorProof, position: int = 0
 ) -> Verification:
-    """Check one sector's proof against its CommR."""
+    """Check one sector's proof against its CommR (``position``: its index among the proven sectors)."""
     try:
         seal_type = RegisteredSealProof.for_sector(post_type.sector_size)
         if poseidon.hash_bytes([proof.comm_c, proof.comm_r_last]) != comm_r:
             return Verification(False, "comm_r is not Poseidon(comm_c, comm_r_last)")
-        nodes = seal_type.shape.nodes
-        challenges = leaf_challenges(randomness, proof.sector_number, post_type.challenge_count, nodes)
+        challenges = sector_leaf_challenges(post_type, randomness, proof.sector_number, position)
         if len(proof.paths) != len(challenges):
             return Verification(False, f"{len(proof.paths)} paths for {len(challenges)} challenges")
         arities = tree_path_arities(seal_type)
@@ -273,23 +312,24 @@ def verify_post(bundle: PoStBundle, expected: tuple[PublicSector, ...] | None = 
     """
     sectors = bundle.sectors if expected is None else expected
     comm_rs = {s.sector_number: s.comm_r for s in sectors}
+    ordered = sorted(comm_rs)
     if bundle.post_type.kind is PoStKind.WINNING:
-        ordered = sorted(sectors, key=lambda s: s.sector_number)
         indices = winning_sector_indices(
             bundle.randomness, bundle.prover_id, len(ordered), bundle.post_type.sector_count
         )
-        required = [ordered[i].sector_number for i in indices]
+        # The challenged sectors are proven as their own list: the first one sits at position 0.
+        required = list(dict.fromkeys(ordered[i] for i in indices))
     else:
-        required = [s.sector_number for s in sectors]
+        required = ordered
     by_number = {p.sector_number: p for p in bundle.proofs}
     declared = {f.sector_number: f.reason for f in bundle.faults}
     proven, failures = [], []
-    for number in dict.fromkeys(required):
+    for position, number in enumerate(required):
         proof = by_number.get(number)
         if proof is None:
             failures.append(Fault(number, declared.get(number, "no proof for this sector")))
             continue
-        result = verify_sector(bundle.post_type, bundle.randomness, comm_rs[number], proof)
+        result = verify_sector(bundle.post_type, bundle.randomness, comm_rs[number], proof, position)
         if result:
             proven.append(number)
         else:
@@ -299,12 +339,7 @@ def verify_post(bundle: PoStBundle, expected: tuple[PublicSector, ...] | None = 
 
 def _bundle_from_ipld(value: Any) -> PoStBundle:
     version, ptype, randomness, prover_id, sectors_raw, proofs_raw, faults_raw = expect_list(value, "PoSt", 7)
-    if version != BUNDLE_VERSION:
-        raise DecodeError(f"PoSt: unsupported version {version!r}")
-    try:
-        post_type = RegisteredPoStProof(expect_uint(ptype, "PoSt type", 1 << 16))
-    except ValueError:
-        raise DecodeError(f"PoSt: unknown proof type {ptype}") from None
+    post_type = expect_header(version, ptype, BUNDLE_VERSION, RegisteredPoStProof, "PoSt")
     sectors = []
     for i, raw in enumerate(expect_list(sectors_raw, "PoSt sectors", max_length=MAX_SECTORS)):
         number, comm_r = expect_list(raw, f"sector {i}", 2)

@@ -31,10 +31,16 @@ MAX_CHALLENGES_PER_PARTITION: Final = 18
 
 
 class ApiVersion(enum.Enum):
-    """The SDR graph generation: V1_0_0 (proof ids 0-4) and V1_1_0 (proof ids 5-9)."""
+    """storage-proofs-core ``ApiVersion``.
+
+    Seal proofs: the SDR graph generation, V1_0_0 (proof ids 0-4) or V1_1_0 (ids 5-9). PoSt proofs: V1_0_0,
+    or V1_2_0 for the WindowPoSt types of FIP-0061 (ids 10-14), whose leaf challenges no longer depend on
+    the sector's position among the proven sectors.
+    """
 
     V1_0_0 = "1.0.0"
     V1_1_0 = "1.1.0"
+    V1_2_0 = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ class RegisteredSealProof(enum.IntEnum):
     def for_sector(cls, sector_size: int, api_version: ApiVersion = ApiVersion.V1_1_0) -> RegisteredSealProof:
         """The seal proof type of a sector size and graph version."""
         sector_shape(sector_size)
+        if api_version is ApiVersion.V1_2_0:
+            raise InvalidInput("interactive seal proofs exist for API versions 1.0.0 and 1.1.0 only")
         base = 0 if api_version is ApiVersion.V1_0_0 else 5
         return cls(base + SECTOR_SIZES.index(sector_size))
 
@@ -187,6 +195,11 @@ class RegisteredPoStProof(enum.IntEnum):
     def sector_size(self) -> int:
         """Sector size in bytes."""
         return SECTOR_SIZES[self.value % 5]
+
+    @property
+    def api_version(self) -> ApiVersion:
+        """V1_2_0 for the FIP-0061 WindowPoSt types (ids 10-14), V1_0_0 for the others (proofs-api)."""
+        return ApiVersion.V1_2_0 if self.value >= 10 else ApiVersion.V1_0_0
 
     @property
     def challenge_count(self) -> int:

@@ -327,17 +327,22 @@ def _encode_replica(directory: Path, proof: RegisteredSealProof, progress: Progr
     """Write the replica and tree_r_last (or reuse them); return comm_r_last."""
     paths = _tree_paths(directory, TREE_R_LAST_PREFIX, proof)
     replica_path = directory / REPLICA_FILE
-    if replica_path.exists():
+    nodes = proof.shape.nodes
+    # A replica of the wrong size was damaged after it was written (they only appear whole): encode it again.
+    if replica_path.exists() and replica_path.stat().st_size == nodes * NODE_SIZE:
         existing = _open_shaped(paths, proof)
         if existing is not None:
             with existing:
                 return existing.root
-    nodes, layers = proof.shape.nodes, proof.shape.layers
+    layers = proof.shape.layers
     shape = merkle.sector_tree_shape(proof.sector_size)
     with ExitStack() as stack:
         key = map_file(directory / layer_file(layers), nodes * NODE_SIZE, stack)
         tree_d = stack.enter_context(merkle.MerkleTree(directory / TREE_D_FILE))
-        builder = merkle.ShapedTreeBuilder(paths, merkle.TreeHasher.POSEIDON, shape, nodes)
+        # tree_r_last keeps no copy of its leaves: provers read them from the replica.
+        builder = merkle.ShapedTreeBuilder(
+            paths, merkle.TreeHasher.POSEIDON, shape, nodes, store_leaves=False
+        )
         try:
             # The replica is renamed into place only after tree_r_last is complete: a replica file on disk
             # always has its tree beside it.
