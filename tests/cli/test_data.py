@@ -11,23 +11,7 @@ from typing import Any
 
 import pytest
 
-from filnet.cli.main import main
-
-
-def exit_code(*args: str) -> int:
-    """Run the CLI in-process and return its exit code."""
-    try:
-        main(list(args))
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    code = exit_code(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.cli_helpers import exit_code, run_cli
 
 
 @pytest.fixture

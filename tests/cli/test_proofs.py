@@ -10,23 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from filnet.cli.main import main
 from filnet.proofs import merkle, porep
+from tests.cli.cli_helpers import run_cli
 
 TICKET = "11" * 32
 SEED = "22" * 32
 RANDOMNESS = "33" * 32
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _seal(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, *source: str) -> dict[str, object]:

@@ -8,19 +8,8 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from filnet.cli.main import main
+from tests.cli.cli_helpers import run_cli as run
 from tests.vm.genesis import genesis, genesis_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI; (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_inspect_butterflynet_json(capsys: pytest.CaptureFixture[str]) -> None:

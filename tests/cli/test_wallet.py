@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from filnet.cli.main import main
 from filnet.core.address import Address
 from filnet.crypto.keys import KeyType, PrivateKey
+from tests.cli.cli_helpers import exit_code
 from tests.conftest import load_json_vector
 
 Run = Callable[..., tuple[int, str, str]]
@@ -24,11 +24,7 @@ def run_cli(
 ) -> tuple[int, str, str]:
     """Run ``filnet`` in-process with ``input`` on stdin; return (exit code, stdout, stderr)."""
     with CliRunner().isolation(input=input, env=env) as (out, err, _):
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = int(e.code or 0)
+        code = exit_code(*args)
         return code, out.getvalue().decode(), err.getvalue().decode()
 
 
