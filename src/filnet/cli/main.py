@@ -6,6 +6,7 @@ about a path the user named, is printed as one line on stderr with exit code 2; 
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -13,25 +14,37 @@ import click
 from filnet import __version__
 from filnet.errors import FilnetError
 
+#: Command groups by name, as (module, attribute): imported only when used, so that each command starts
+#: without loading the others' dependencies (proofs, the VM, crypto libraries).
+COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "data": ("filnet.cli.data", "data"),
+    "message": ("filnet.cli.message", "message"),
+    "proofs": ("filnet.cli.proofs", "proofs"),
+    "state": ("filnet.cli.state", "state"),
+    "wallet": ("filnet.cli.wallet", "wallet"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_GROUPS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMAND_GROUPS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = target
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="filnet")
 def cli() -> None:
     """filnet: content addressing, storage deals and proofs, byte-compatible with IPFS and Filecoin."""
-
-
-def _register() -> None:
-    from filnet.cli.data import data
-    from filnet.cli.message import message
-    from filnet.cli.proofs import proofs
-    from filnet.cli.state import state
-    from filnet.cli.wallet import wallet
-
-    cli.add_command(data)
-    cli.add_command(message)
-    cli.add_command(proofs)
-    cli.add_command(state)
-    cli.add_command(wallet)
 
 
 def _describe_os_error(e: OSError) -> str:
@@ -41,7 +54,6 @@ def _describe_os_error(e: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn expected errors into one line and exit code 2."""
-    _register()
     try:
         cli.main(args=argv, prog_name="filnet", standalone_mode=False)
     except click.exceptions.Abort:
