@@ -21,19 +21,24 @@ $(STAMP): $(PY) $(SOURCES)
 
 install: $(STAMP)
 
-# Real programs that interop tests talk to: Go (math/rand streams behind the CommP vectors) from Debian's
-# packages when missing, and the pinned JavaScript packages of interop/package.json (Helia's UnixFS importer)
-# for Node. Tests fail (not skip) under CI when these are absent.
+# Real programs that interop tests talk to, installed when missing: Go (the math/rand streams behind the
+# go-fil-commp-hashhash vectors) and Node.js from Debian's packages, then the pinned JavaScript packages of
+# interop/package.json (Helia's UnixFS importer, data-segment, @ipld/car, ipfs-car, Zondax and Glif).
+# Tests fail (not skip) under CI when these are absent.
 INTEROP_STAMP := interop/node_modules/.installed
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-$(INTEROP_STAMP): interop/package.json
+$(INTEROP_STAMP): interop/package.json interop/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Node.js (Debian nodejs, npm) for the interop tests"; \
+		apt-get update -qq && $(APT_INSTALL) nodejs npm >/dev/null; }
 	cd interop && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 system-deps: $(INTEROP_STAMP)
 	@command -v go >/dev/null 2>&1 || { \
 		echo "installing Go (Debian golang-go) for the CommP vector test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null) \
+		(apt-get update -qq && $(APT_INSTALL) golang-go >/dev/null) \
 		|| echo "warning: could not install golang-go; the go-rand CommP test will not pass"; }
 
 run: $(STAMP)
