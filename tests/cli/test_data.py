@@ -124,6 +124,25 @@ def test_a_corrupt_car_is_one_line_and_exit_2(
     assert code == 2 and "offset" in err
 
 
+def test_cat_and_unpack_name_a_tampered_block(
+    capsysbinary: pytest.CaptureFixture[bytes], sample: Path, tmp_path: Path
+) -> None:
+    car = tmp_path / "out.car"
+    assert exit_code("data", "prep", str(sample), "--out", str(car), "--json") == 0
+    root = json.loads(capsysbinary.readouterr().out)["root"]
+    blob = bytearray(car.read_bytes())
+    blob[blob.index(b"hello world\n")] ^= 0x01  # inside the raw leaf of hello.txt
+    car.write_bytes(bytes(blob))
+    commands = [("cat", str(car), f"{root}/hello.txt"), ("unpack", str(car), "--out", str(tmp_path / "out"))]
+    for args in commands:
+        assert exit_code("data", *args) == 2
+        captured = capsysbinary.readouterr()
+        assert b"hello world" not in captured.out
+        err = captured.err.decode()
+        assert err.count("\n") == 1 and "does not match" in err
+    assert exit_code("data", "cat", str(car), f"{root}/sub/data.bin", "--length", "10") == 0
+
+
 def test_prep_leaves_no_partial_output_when_the_input_is_missing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
