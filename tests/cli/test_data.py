@@ -261,3 +261,10 @@ def test_prep_names_the_car_after_the_path_given_not_a_symlink_target(
     code, out, err = run_cli(capsys, "data", "prep", "link", "--json")
     assert code == 0, err
     assert json.loads(out)["car"] == str(tmp_path / "link.car") and (tmp_path / "link.car").is_file()
+
+
+def test_a_missing_file_is_named_first(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "absent.bin"
+    code, out, err = run_cli(capsys, "data", "commp", str(missing))
+    assert (code, out) == (2, "")
+    assert err == f"error: {missing}: No such file or directory\n"

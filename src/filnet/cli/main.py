@@ -48,8 +48,8 @@ def cli() -> None:
 
 
 def _describe_os_error(e: OSError) -> str:
-    where = f": {e.filename}" if e.filename else ""
-    return f"{e.strerror or e}{where}"
+    reason = e.strerror or str(e)
+    return f"{e.filename}: {reason}" if e.filename else reason
 
 
 def main(argv: list[str] | None = None) -> None:
