@@ -18,7 +18,7 @@ from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.cid import CID
 from filnet.vm.dispatch import ActorCode
 from filnet.vm.exit_codes import ActorError
-from filnet.vm.genesis import MINING_RESERVE
+from filnet.chain.genesis import MINING_RESERVE
 from filnet.vm.testing import FakeRuntime
 from tests.vm.harness import make_key
 

@@ -20,7 +20,7 @@ from filnet.core.types import ActorID
 from filnet.ipld import dagcbor
 from filnet.vm.actor_address import new_actor_address
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.vm.genesis import BUTTERFLYNET_MANIFEST
+from filnet.chain.genesis import BUTTERFLYNET_MANIFEST
 from filnet.vm.runtime import SendResult
 from filnet.vm.testing import FakeRuntime
 
@@ -63,7 +63,7 @@ def test_constructor_only_by_system() -> None:
 
 @pytest.mark.parametrize("method", [Method.EXEC, Method.EXEC_EXPORTED])
 def test_exec_creates_a_multisig(rt: FakeRuntime, method: int) -> None:
-    robust = new_actor_address(rt.origin, 0, 0)
+    robust = new_actor_address(rt.origin_robust, 0, 0)
     rt.expect_send(Address.new_id(100), 1, b"\x80", TokenAmount(5))
     ret = _exec(rt, names.MULTISIG, TokenAmount(5), method)
     assert ret == ExecReturn(Address.new_id(100), robust)

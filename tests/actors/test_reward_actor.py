@@ -24,7 +24,7 @@ from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.ipld import dagcbor
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.vm.genesis import MINING_RESERVE
+from filnet.chain.genesis import MINING_RESERVE
 from filnet.vm.runtime import SendResult
 from filnet.vm.testing import FakeRuntime
 

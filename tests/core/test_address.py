@@ -237,4 +237,8 @@ def test_mutated_strings_are_rejected_or_canonical(address: Address, data: st.Da
         parsed = Address.parse(mutated)
     except AddressError:
         return
+    if mutated[1] == "0" and mutated[2:3] == "0" and len(mutated) > 3:
+        # ID addresses with leading zeros parse, as in go-address (f000 is f00): not canonical, same ID
+        assert parsed == Address.new_id(int(mutated[2:]))
+        return
     assert parsed.encode(mutated[0]) == mutated

@@ -39,7 +39,7 @@ from filnet.ipld import dagcbor
 from filnet.vm.exit_codes import ExitCode
 from filnet.vm.interpreter.apply import apply_implicit_message, cron_message, reward_message
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.vm.invariants import check_state_invariants
+from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import SYSTEM_ACTOR, StateTree
 from tests.vm.harness import BASE_FEE, World, make_key
 

@@ -12,10 +12,10 @@ from filnet.core.types import MethodNum, Nonce
 from filnet.crypto.keys import KeyType, PrivateKey
 from filnet.ipld.blockstore import MemoryBlockstore
 from filnet.ipld.cid import CID
-from filnet.vm.genesis import GenesisAccount, GenesisConfig, GenesisMultisig, build_genesis
+from filnet.chain.genesis import GenesisAccount, GenesisConfig, GenesisMultisig, build_genesis
 from filnet.vm.interpreter.apply import ApplyResult, apply_signed_message
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.vm.invariants import check_state_invariants
+from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import ActorState, StateTree
 
 BASE_FEE = TokenAmount(100)

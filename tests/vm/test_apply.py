@@ -38,7 +38,7 @@ from filnet.vm.interpreter.apply import (
     validate_message_syntax,
 )
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.vm.invariants import check_state_invariants
+from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import StateTree
 from tests.vm.genesis import genesis
 from tests.vm.harness import BASE_FEE, START_BALANCE, World, make_key

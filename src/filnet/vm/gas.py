@@ -61,6 +61,13 @@ class PriceList:
         }
     )
     hashing_base: int = 31355
+    compute_unsealed_sector_cid_base: int = 98647
+    verify_seal_base: int = 2000
+    #: WindowPoSt verification: a flat part and a part per challenged sector, by sector size
+    #: (``verifyPostLookup``; the small test sizes take the 2 KiB row).
+    verify_post_small: tuple[int, int] = (123861062, 9226981)
+    verify_post_large: tuple[int, int] = (748593537, 85639)
+    verify_consensus_fault: int = 495422
 
     def on_chain_message(self, size: int) -> GasCharge:
         """Including a message of ``size`` bytes (its signed form for secp256k1) in a block."""
@@ -116,6 +123,23 @@ class PriceList:
     def on_hashing(self) -> GasCharge:
         """Hashing data (blake2b-256) for an actor."""
         return GasCharge("OnHashing", self.hashing_base)
+
+    def on_compute_unsealed_sector_cid(self) -> GasCharge:
+        """Computing a sector's CommD from its pieces."""
+        return GasCharge("OnComputeUnsealedSectorCid", self.compute_unsealed_sector_cid_base)
+
+    def on_verify_seal(self) -> GasCharge:
+        """Verifying one seal proof."""
+        return GasCharge("OnVerifySeal", self.verify_seal_base)
+
+    def on_verify_post(self, sector_size: int, sectors: int) -> GasCharge:
+        """Verifying a WindowPoSt over ``sectors`` challenged sectors of ``sector_size`` bytes."""
+        flat, scale = self.verify_post_large if sector_size >= 32 << 30 else self.verify_post_small
+        return GasCharge("OnVerifyPost", flat + scale * sectors)
+
+    def on_verify_consensus_fault(self) -> GasCharge:
+        """Checking a consensus fault report."""
+        return GasCharge("OnVerifyConsensusFault", self.verify_consensus_fault)
 
 
 CALICO: Final = PriceList()

@@ -18,8 +18,9 @@ Addresses an actor receives from the runtime (``caller``, ``receiver``) are ID a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, Final, NoReturn, Protocol, Self, TypeVar
 
 from filnet.core.address import Address
@@ -31,6 +32,14 @@ from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
+from filnet.params.network import ActorPolicy
+from filnet.proofs.onchain import (
+    AggregateSealVerifyProofAndInfos,
+    PieceInfo,
+    SealVerifyInfo,
+    WindowPoStVerifyInfo,
+)
+from filnet.vm.events import ActorEvent
 from filnet.vm.exit_codes import ActorError, ExitCode
 
 
@@ -101,6 +110,35 @@ _SEND_FAILURE_CODES: Final[dict[ExitCode, ExitCode]] = {
 }
 
 
+class ConsensusFaultType(IntEnum):
+    """The kinds of consensus fault a miner can be reported for (fvm_shared ``ConsensusFaultType``)."""
+
+    DOUBLE_FORK_MINING = 1
+    PARENT_GRINDING = 2
+    TIME_OFFSET_MINING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusFault:
+    """A verified consensus fault: the miner (ID address) who committed it, the epoch and the kind."""
+
+    target: Address
+    epoch: ChainEpoch
+    fault_type: ConsensusFaultType
+
+
+class ConsensusFaultChecker(Protocol):
+    """Decides whether two block headers (and an optional third, for parent grinding) prove a fault.
+
+    This needs the chain (headers, the miner's worker key as of the blocks' lookback state), so the node
+    provides it to the VM; the VM only passes the actor's bytes through.
+    """
+
+    def __call__(self, header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+        """The fault the headers prove, or None when they prove none (or are not valid headers)."""
+        ...
+
+
 class Runtime(Protocol):
     """What an actor method may see and do, and nothing else."""
 
@@ -131,6 +169,26 @@ class Runtime(Protocol):
         """The epoch of the tipset being executed."""
         ...
 
+    @property
+    def origin(self) -> Address:
+        """ID address of the account that sent the message being executed (for implicit messages: f00)."""
+        ...
+
+    @property
+    def policy(self) -> ActorPolicy:
+        """The network's actor policy (builtin-actors ``rt.policy()``)."""
+        ...
+
+    @property
+    def total_fil_circ_supply(self) -> TokenAmount:
+        """FIL in circulation at the start of this tipset (vested + mined - burnt - locked)."""
+        ...
+
+    @property
+    def base_fee(self) -> TokenAmount:
+        """The base fee of the tipset being executed."""
+        ...
+
     def validate_immediate_caller_accept_any(self) -> None:
         """Declare that any caller may call this method."""
         ...
@@ -152,6 +210,14 @@ class Runtime(Protocol):
 
     def actor_name(self, address: Address) -> str | None:
         """The builtin-actor name (``account``, ``multisig``, …) of the actor at ``address``, or None."""
+        ...
+
+    def actor_balance(self, address: Address) -> TokenAmount | None:
+        """The balance of the actor at ``address`` (any protocol), or None when there is none."""
+        ...
+
+    def lookup_delegated_address(self, id_address: Address) -> Address | None:
+        """The f4 address of the actor at ``id_address``, or None when it has none (or does not exist)."""
         ...
 
     def builtin_actor_name(self, code: CID) -> str | None:
@@ -225,6 +291,36 @@ class Runtime(Protocol):
 
     def charge_gas(self, name: str, compute: int) -> None:
         """Charge ``compute`` gas for work the VM cannot see (aborts with SYS_OUT_OF_GAS past the limit)."""
+        ...
+
+    def emit_event(self, event: ActorEvent) -> None:
+        """Record an event of the receiver (FIP-0049), dropped if this call fails; not in a transaction."""
+        ...
+
+    # -- proofs (one function per proof kind; see filnet.proofs.onchain) --------------------------
+
+    def verify_seal(self, info: SealVerifyInfo) -> bool:
+        """Whether a sector's seal proof holds (charged as gas)."""
+        ...
+
+    def batch_verify_seals(self, infos: Sequence[SealVerifyInfo]) -> list[bool]:
+        """Each seal proof's validity, in order."""
+        ...
+
+    def verify_aggregate_seals(self, info: AggregateSealVerifyProofAndInfos) -> bool:
+        """Whether an aggregate seal proof holds for all its sectors."""
+        ...
+
+    def verify_post(self, info: WindowPoStVerifyInfo) -> bool:
+        """Whether a WindowPoSt proves every challenged sector."""
+        ...
+
+    def verify_consensus_fault(self, header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+        """The consensus fault two block headers prove, or None."""
+        ...
+
+    def compute_unsealed_sector_cid(self, proof_type: int, pieces: Sequence[PieceInfo]) -> CID:
+        """CommD of a sector of ``proof_type`` holding ``pieces`` (USR_ILLEGAL_ARGUMENT if invalid)."""
         ...
 
     def abort(self, exit_code: ExitCode, message: str) -> NoReturn:

@@ -7,14 +7,18 @@ with the result it gets back (:meth:`FakeRuntime.expect_send`), then runs a meth
 a call must validate its caller, and it must make exactly the expected sends (:meth:`FakeRuntime.verify`).
 
 Signatures are checked for real (ID signers resolve through :meth:`FakeRuntime.add_actor`'s key address);
-randomness is drawn from a fixed per-test seed.
+randomness is drawn from a fixed per-test seed. Proofs go to :attr:`FakeRuntime.proofs`, the real vanilla
+verifier unless a test puts a :class:`FakeProofVerifier` there; consensus fault reports to
+:attr:`FakeRuntime.consensus_fault` (None: no fault proven). Emitted events collect in
+:attr:`FakeRuntime.events` (dropped for a call that aborts).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from filnet.actors.manifest import identity_actor_name
 from filnet.core.address import Address, Protocol
@@ -26,10 +30,22 @@ from filnet.errors import FilnetError
 from filnet.ipld import codecs, multihash
 from filnet.ipld.blockstore import Blockstore, MemoryBlockstore
 from filnet.ipld.cid import CID
+from filnet.params.network import DEVNET, ActorPolicy
+from filnet.proofs.onchain import (
+    VANILLA,
+    AggregateSealVerifyProofAndInfos,
+    PieceInfo,
+    ProofVerifier,
+    SealVerifyInfo,
+    WindowPoStVerifyInfo,
+    WinningPoStVerifyInfo,
+    compute_unsealed_sector_cid,
+)
 from filnet.vm.actor_address import new_actor_address
 from filnet.vm.dispatch import ActorCode
+from filnet.vm.events import ActorEvent, StampedEvent
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.vm.runtime import ActorStateCodec, RuntimeChecks, S, SendResult
+from filnet.vm.runtime import ActorStateCodec, ConsensusFault, RuntimeChecks, S, SendResult
 
 SYSTEM_ACTOR = Address.new_id(0)
 
@@ -47,6 +63,35 @@ class ExpectedSend:
     params: bytes
     value: TokenAmount
     result: SendResult
+
+
+@dataclass
+class FakeProofVerifier:
+    """A proof verifier for unit tests: a proof holds when its bytes are in ``valid`` (every check it is
+    asked is recorded in ``checked``), so actor logic can be tested without sealing sectors."""
+
+    valid: set[bytes] = field(default_factory=set)
+    checked: list[object] = field(default_factory=list)
+
+    def verify_seal(self, info: SealVerifyInfo) -> bool:
+        """Whether the seal proof bytes were declared valid."""
+        self.checked.append(info)
+        return info.proof in self.valid
+
+    def verify_aggregate_seals(self, info: AggregateSealVerifyProofAndInfos) -> bool:
+        """Whether the aggregate proof bytes were declared valid."""
+        self.checked.append(info)
+        return info.proof in self.valid
+
+    def verify_window_post(self, info: WindowPoStVerifyInfo) -> bool:
+        """Whether every PoSt proof's bytes were declared valid."""
+        self.checked.append(info)
+        return bool(info.proofs) and all(p.proof_bytes in self.valid for p in info.proofs)
+
+    def verify_winning_post(self, info: WinningPoStVerifyInfo) -> bool:
+        """Whether every PoSt proof's bytes were declared valid."""
+        self.checked.append(info)
+        return bool(info.proofs) and all(p.proof_bytes in self.valid for p in info.proofs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +116,25 @@ class FakeRuntime(RuntimeChecks):
         epoch: int = 0,
         origin: Address | None = None,
         store: Blockstore | None = None,
+        policy: ActorPolicy = DEVNET.policy,
+        proofs: ProofVerifier = VANILLA,
     ) -> None:
         self._receiver = receiver
         self._caller = caller
         self.value = value
         self.balance = balance
         self.epoch = ChainEpoch(epoch)
-        self.origin = origin or Address.new_secp256k1(b"\x04" + bytes(64))
+        #: The robust address new actors' f2 addresses derive from, and the origin's ID address.
+        self.origin_robust = origin or Address.new_secp256k1(b"\x04" + bytes(64))
+        self.origin_id = caller
+        self.policy_value = policy
+        self.proofs = proofs
+        self.circulating_supply = ZERO
+        self.base_fee_value = TokenAmount(100)
+        self.consensus_fault: ConsensusFault | None = None
+        self.balances: dict[Address, TokenAmount] = {}
+        self.delegated: dict[Address, Address] = {}
+        self.events: list[StampedEvent] = []
         self._store: Blockstore = store if store is not None else MemoryBlockstore()
         self.head: CID | None = None
         self.actors: dict[Address, FakeActor] = {caller: FakeActor(caller_name)}
@@ -122,12 +179,14 @@ class FakeRuntime(RuntimeChecks):
     def call(self, code: ActorCode, method: MethodNum | int, params: bytes = b"") -> bytes:
         """Run a method of ``code`` as the receiver; on abort, restore state and balance and re-raise."""
         head, balance, created, deleted = self.head, self.balance, len(self.created_actors), self.deleted
+        events = len(self.events)
         self._validated = False
         try:
             result = code.invoke(self, method, params)
         except ActorError:
             self.head, self.balance, self.deleted = head, balance, deleted
             del self.created_actors[created:]
+            del self.events[events:]
             raise
         if not self._validated:
             raise FakeRuntimeError(f"{code.name} method {method} did not validate its caller")
@@ -161,6 +220,26 @@ class FakeRuntime(RuntimeChecks):
         """The current epoch."""
         return self.epoch
 
+    @property
+    def origin(self) -> Address:
+        """ID address of the message's sender (:attr:`origin_id`; by default the first caller)."""
+        return self.origin_id
+
+    @property
+    def policy(self) -> ActorPolicy:
+        """The policy given at construction (devnet's by default)."""
+        return self.policy_value
+
+    @property
+    def total_fil_circ_supply(self) -> TokenAmount:
+        """:attr:`circulating_supply`."""
+        return self.circulating_supply
+
+    @property
+    def base_fee(self) -> TokenAmount:
+        """:attr:`base_fee_value`."""
+        return self.base_fee_value
+
     def resolve_address(self, address: Address) -> Address | None:
         """An ID address as it is; a robust one through the addresses :meth:`add_actor` made known."""
         if address.protocol is Protocol.ID:
@@ -172,6 +251,21 @@ class FakeRuntime(RuntimeChecks):
         resolved = self.resolve_address(address)
         actor = None if resolved is None else self.actors.get(resolved)
         return None if actor is None else actor.name
+
+    def actor_balance(self, address: Address) -> TokenAmount | None:
+        """The receiver's balance, or one set in :attr:`balances` (known actors without one have 0)."""
+        resolved = self.resolve_address(address)
+        if resolved is None:
+            return None
+        if resolved == self._receiver:
+            return self.balance
+        if resolved in self.balances:
+            return self.balances[resolved]
+        return ZERO if resolved in self.actors else None
+
+    def lookup_delegated_address(self, id_address: Address) -> Address | None:
+        """The f4 address registered in :attr:`delegated`."""
+        return self.delegated.get(id_address)
 
     def builtin_actor_name(self, code: CID) -> str | None:
         """The name of ``code``: from :attr:`code_names`, else from an identity CID ``fil/<v>/<name>``."""
@@ -214,7 +308,7 @@ class FakeRuntime(RuntimeChecks):
 
     def new_actor_address(self) -> Address:
         """An f2 address from the origin, a fixed nonce and the count of addresses made so far."""
-        address = new_actor_address(self.origin, 0, self.actors_created)
+        address = new_actor_address(self.origin_robust, 0, self.actors_created)
         self.actors_created += 1
         return address
 
@@ -265,6 +359,42 @@ class FakeRuntime(RuntimeChecks):
         """Record the charge."""
         self._check_gas_charge(name, compute)
         self.gas_charged.append((name, compute))
+
+    def emit_event(self, event: ActorEvent) -> None:
+        """Record the event (dropped if the call aborts)."""
+        self._check_outside_transaction("emit_event")
+        if not event.entries:
+            raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, "an event needs at least one entry")
+        self.events.append(StampedEvent(self._receiver.id, event))
+
+    def verify_seal(self, info: SealVerifyInfo) -> bool:
+        """Ask :attr:`proofs`."""
+        return self.proofs.verify_seal(info)
+
+    def batch_verify_seals(self, infos: Sequence[SealVerifyInfo]) -> list[bool]:
+        """Ask :attr:`proofs` for each."""
+        return [self.proofs.verify_seal(info) for info in infos]
+
+    def verify_aggregate_seals(self, info: AggregateSealVerifyProofAndInfos) -> bool:
+        """Ask :attr:`proofs`."""
+        return self.proofs.verify_aggregate_seals(info)
+
+    def verify_post(self, info: WindowPoStVerifyInfo) -> bool:
+        """Ask :attr:`proofs`."""
+        return self.proofs.verify_window_post(info)
+
+    def verify_consensus_fault(self, header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+        """:attr:`consensus_fault`, whatever the headers."""
+        return self.consensus_fault
+
+    def compute_unsealed_sector_cid(self, proof_type: int, pieces: Sequence[PieceInfo]) -> CID:
+        """CommD computed for real."""
+        try:
+            return compute_unsealed_sector_cid(proof_type, pieces)
+        except FilnetError as e:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_ARGUMENT, f"cannot compute unsealed sector CID: {e}"
+            ) from None
 
     # -- internals --------------------------------------------------------------------------------
 

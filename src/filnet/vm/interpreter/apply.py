@@ -36,6 +36,7 @@ from filnet.crypto.signature import SignatureType, is_valid_signature
 from filnet.errors import FilnetError, InvalidInput
 from filnet.ipld import dagcbor
 from filnet.ipld.cid import CID
+from filnet.vm.events import events_root
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.fees import GasOutputs, compute_gas_outputs
 from filnet.vm.gas import GasCharge, PriceList
@@ -205,9 +206,10 @@ def _execute(
     machine.set_actor(sender_id, replace(sender, nonce=sender.nonce + 1, balance=sender.balance - gas_cost))
     # New actors' f2 addresses derive from the sender's robust address: its key, or its f4 address.
     origin = machine.key_address(sender_id) or sender.delegated_address or message.sender
-    calls = CallManager(machine, message.gas_limit, origin, message.nonce)
+    calls = CallManager(machine, message.gas_limit, origin, message.nonce, sender_id)
     calls.meter.charge(inclusion)
     exit_code, return_data, failure = _invoke(calls, sender_id, message)
+    events = events_root(machine.store, calls.events)
 
     gas_used = calls.meter.used
     outputs = compute_gas_outputs(
@@ -216,7 +218,7 @@ def _execute(
     machine.add_balance(BURNT_FUNDS_ACTOR, outputs.base_fee_burn + outputs.over_estimation_burn)
     machine.add_balance(REWARD_ACTOR, outputs.miner_tip)
     machine.add_balance(sender_id, outputs.refund)
-    return ApplyResult(Receipt(exit_code, return_data, gas_used), outputs, failure)
+    return ApplyResult(Receipt(exit_code, return_data, gas_used, events), outputs, failure)
 
 
 def apply_implicit_message(machine: Machine, message: Message) -> ApplyResult:
@@ -224,9 +226,10 @@ def apply_implicit_message(machine: Machine, message: Message) -> ApplyResult:
     sender_id = machine.resolve(message.sender)
     if sender_id is None or machine.get_actor(sender_id) is None:
         raise InvalidInput(f"implicit message from missing actor {message.sender}")
-    calls = CallManager(machine, message.gas_limit, message.sender, message.nonce)
+    calls = CallManager(machine, message.gas_limit, message.sender, message.nonce, sender_id)
     exit_code, return_data, failure = _invoke(calls, sender_id, message)
-    return ApplyResult(Receipt(exit_code, return_data, calls.meter.used), _NO_GAS, failure)
+    receipt = Receipt(exit_code, return_data, calls.meter.used, events_root(machine.store, calls.events))
+    return ApplyResult(receipt, _NO_GAS, failure)
 
 
 def reward_message(
@@ -270,6 +273,7 @@ def _invoke(calls: CallManager, sender_id: Address, message: Message) -> tuple[E
         calls.meter.charge(machine.prices.on_chain_return_value(len(return_data)))
     except ActorError as e:
         machine.rollback()
+        calls.events.clear()  # a failed message leaves no events, whichever call failed
         return e.exit_code, b"", e.reason
     except BaseException:
         machine.rollback()

@@ -9,7 +9,7 @@ pre-FVM Lotus VM (``chain/vm/vm.go`` ``send``) whose price list filnet uses: cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -24,12 +24,22 @@ from filnet.errors import FilnetError, NotFound
 from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
+from filnet.params.network import ActorPolicy
+from filnet.proofs.onchain import (
+    AggregateSealVerifyProofAndInfos,
+    PieceInfo,
+    SealVerifyInfo,
+    WindowPoStVerifyInfo,
+    compute_unsealed_sector_cid,
+)
+from filnet.proofs.registry import RegisteredSealProof
 from filnet.vm import dispatch
 from filnet.vm.actor_address import new_actor_address
+from filnet.vm.events import ActorEvent, StampedEvent
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.gas import METHOD_SEND, GasCharge, GasMeter
 from filnet.vm.interpreter.machine import EMPTY_ARRAY_CID, Machine
-from filnet.vm.runtime import ActorStateCodec, RuntimeChecks, S, SendResult
+from filnet.vm.runtime import ActorStateCodec, ConsensusFault, RuntimeChecks, S, SendResult
 from filnet.vm.state_tree import INIT_ACTOR, SYSTEM_ACTOR, ActorState
 
 CONSTRUCTOR: Final = MethodNum(1)
@@ -85,14 +95,25 @@ class GasStore:
 class CallManager:
     """One message's call tree: its gas meter, its origin, and the actors it created."""
 
-    def __init__(self, machine: Machine, gas_limit: int, origin: Address, origin_nonce: int) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        gas_limit: int,
+        origin: Address,
+        origin_nonce: int,
+        origin_id: Address | None = None,
+    ) -> None:
         self.machine = machine
         self.meter = GasMeter(gas_limit)
+        #: The robust address new actors' f2 addresses derive from, and the sender's ID address.
         self.origin = origin
+        self.origin_id = origin_id if origin_id is not None else origin
         self.origin_nonce = origin_nonce
         self.actors_created = 0
         self.depth = 0
         self.store = GasStore(machine.store, self)
+        #: Events emitted by calls that have not failed, in order.
+        self.events: list[StampedEvent] = []
 
     def charge(self, charge: GasCharge) -> None:
         """Charge gas against the message's limit (SYS_OUT_OF_GAS past it)."""
@@ -107,10 +128,12 @@ class CallManager:
         self.meter.charge(self.machine.prices.on_method_invocation(value, method))
         self.machine.begin()
         self.depth += 1
+        events = len(self.events)
         try:
             result = self._send(caller, to, int(method), params, value)
         except BaseException:
             self.machine.rollback()
+            del self.events[events:]
             raise
         finally:
             self.depth -= 1
@@ -200,6 +223,26 @@ class InvocationRuntime(RuntimeChecks):
         """The epoch being executed."""
         return self._machine.epoch
 
+    @property
+    def origin(self) -> Address:
+        """ID address of the message's sender."""
+        return self._calls.origin_id
+
+    @property
+    def policy(self) -> ActorPolicy:
+        """The network's actor policy."""
+        return self._machine.policy
+
+    @property
+    def total_fil_circ_supply(self) -> TokenAmount:
+        """FIL in circulation at the start of the tipset."""
+        return self._machine.circulating_supply
+
+    @property
+    def base_fee(self) -> TokenAmount:
+        """The tipset's base fee."""
+        return self._machine.base_fee
+
     def resolve_address(self, address: Address) -> Address | None:
         """The ID address of ``address`` (itself for an ID address), through the init actor's map."""
         return self._machine.resolve(address)
@@ -213,6 +256,17 @@ class InvocationRuntime(RuntimeChecks):
     def builtin_actor_name(self, code: CID) -> str | None:
         """The name of ``code`` in the state's manifest."""
         return self._machine.manifest.name_of(code)
+
+    def actor_balance(self, address: Address) -> TokenAmount | None:
+        """The balance of the actor at ``address``."""
+        id_address = self._machine.resolve(address)
+        actor = None if id_address is None else self._machine.get_actor(id_address)
+        return None if actor is None else actor.balance
+
+    def lookup_delegated_address(self, id_address: Address) -> Address | None:
+        """The f4 address of the actor at ``id_address``."""
+        actor = self._machine.get_actor(id_address) if id_address.protocol is AddressProtocol.ID else None
+        return None if actor is None else actor.delegated_address
 
     def send(
         self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
@@ -306,6 +360,54 @@ class InvocationRuntime(RuntimeChecks):
         """Charge gas the VM cannot see."""
         self._check_gas_charge(name, compute)
         self._calls.charge(GasCharge(name, compute))
+
+    def emit_event(self, event: ActorEvent) -> None:
+        """Record an event of the receiver."""
+        self._check_outside_transaction("emit_event")
+        if not event.entries:
+            raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, "an event needs at least one entry")
+        self._calls.events.append(StampedEvent(self._receiver.id, event))
+
+    def verify_seal(self, info: SealVerifyInfo) -> bool:
+        """Check one seal proof."""
+        self._calls.charge(self._machine.prices.on_verify_seal())
+        return self._machine.proofs.verify_seal(info)
+
+    def batch_verify_seals(self, infos: Sequence[SealVerifyInfo]) -> list[bool]:
+        """Check several seal proofs."""
+        return [self.verify_seal(info) for info in infos]
+
+    def verify_aggregate_seals(self, info: AggregateSealVerifyProofAndInfos) -> bool:
+        """Check an aggregate seal proof."""
+        for _ in info.infos:
+            self._calls.charge(self._machine.prices.on_verify_seal())
+        return self._machine.proofs.verify_aggregate_seals(info)
+
+    def verify_post(self, info: WindowPoStVerifyInfo) -> bool:
+        """Check a WindowPoSt."""
+        size = 0
+        if info.challenged_sectors:
+            try:
+                size = RegisteredSealProof(info.challenged_sectors[0].proof).sector_size
+            except ValueError:
+                size = 0
+        self._calls.charge(self._machine.prices.on_verify_post(size, len(info.challenged_sectors)))
+        return self._machine.proofs.verify_window_post(info)
+
+    def verify_consensus_fault(self, header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+        """Ask the chain whether the headers prove a consensus fault."""
+        self._calls.charge(self._machine.prices.on_verify_consensus_fault())
+        return self._machine.consensus_faults(header1, header2, extra)
+
+    def compute_unsealed_sector_cid(self, proof_type: int, pieces: Sequence[PieceInfo]) -> CID:
+        """CommD of a sector holding ``pieces``."""
+        self._calls.charge(self._machine.prices.on_compute_unsealed_sector_cid())
+        try:
+            return compute_unsealed_sector_cid(proof_type, pieces)
+        except FilnetError as e:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_ARGUMENT, f"cannot compute unsealed sector CID: {e}"
+            ) from None
 
     # -- internals --------------------------------------------------------------------------------
 

@@ -24,8 +24,11 @@ from filnet.errors import InvalidInput, NotFound
 from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
+from filnet.params.network import DEVNET, ActorPolicy
+from filnet.proofs.onchain import VANILLA, ProofVerifier
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.gas import CALICO, PriceList
+from filnet.vm.runtime import ConsensusFault, ConsensusFaultChecker
 from filnet.vm.state_tree import INIT_ACTOR, ActorState, StateTree
 
 #: dag-cbor ``[]`` (blake2b-256): the head of actors without state of their own (placeholder, EAM).
@@ -60,8 +63,19 @@ class SeededRandomness:
         return draw_randomness(self.seed + b"/beacon", tag, epoch, entropy)
 
 
+def no_consensus_faults(header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+    """The checker of a machine that has no chain to check fault reports against: none is ever proven."""
+    return None
+
+
 class Machine:
-    """A state tree opened for execution at one epoch, with its base fee, prices and randomness."""
+    """A state tree opened for execution at one epoch, with everything outside the state it depends on.
+
+    ``policy`` is the network's actor policy (devnet's unless given), ``circulating_supply`` the FIL in
+    circulation at the start of the tipset (computed by the chain from the parent state, as Lotus's
+    ``CircSupplyCalc``), ``proofs`` the proof verifier and ``consensus_faults`` the chain's consensus fault
+    checker.
+    """
 
     def __init__(
         self,
@@ -71,6 +85,11 @@ class Machine:
         base_fee: TokenAmount,
         randomness: RandomnessSource,
         prices: PriceList = CALICO,
+        *,
+        policy: ActorPolicy = DEVNET.policy,
+        circulating_supply: TokenAmount = ZERO,
+        proofs: ProofVerifier = VANILLA,
+        consensus_faults: ConsensusFaultChecker = no_consensus_faults,
     ) -> None:
         self.store = store
         self.tree = StateTree.load(store, state_root)
@@ -84,6 +103,10 @@ class Machine:
         self.base_fee = base_fee
         self.randomness = randomness
         self.prices = prices
+        self.policy = policy
+        self.circulating_supply = circulating_supply
+        self.proofs = proofs
+        self.consensus_faults = consensus_faults
         self._layers: list[dict[Address, ActorState | None]] = [{}]
         self._read_cache: dict[Address, ActorState | None] = {}
         self._address_map_head: CID | None = None

@@ -19,7 +19,7 @@ from filnet.core.token import ZERO, TokenAmount
 from filnet.errors import InvalidInput, NotFound
 from filnet.ipld.blockstore import MemoryBlockstore
 from filnet.ipld.cid import CID
-from filnet.vm.genesis import (
+from filnet.chain.genesis import (
     BUTTERFLYNET_MANIFEST,
     DEFAULT_VERIFREG_ROOT_KEY,
     MINING_RESERVE,
@@ -28,7 +28,7 @@ from filnet.vm.genesis import (
     GenesisMultisig,
     build_genesis,
 )
-from filnet.vm.invariants import check_state_invariants
+from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import StateTree
 from tests.vm.genesis import genesis
 from tests.vm.harness import World, make_key
