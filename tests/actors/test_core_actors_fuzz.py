@@ -12,13 +12,13 @@ from filnet.actors.cron import actor as cron
 from filnet.actors.init import actor as init
 from filnet.actors.reward import actor as reward
 from filnet.actors.system import actor as system
+from filnet.chain.genesis import MINING_RESERVE
 from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.cid import CID
 from filnet.vm.dispatch import ActorCode
 from filnet.vm.exit_codes import ActorError
-from filnet.chain.genesis import MINING_RESERVE
 from filnet.vm.testing import FakeRuntime
 from tests.vm.harness import make_key
 

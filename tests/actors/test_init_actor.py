@@ -14,13 +14,13 @@ from filnet.actors.init.actor import ACTOR, Exec4Params, ExecParams, ExecReturn
 from filnet.actors.init.invariants import check_state_invariants
 from filnet.actors.init.methods import Method
 from filnet.actors.init.state import AddressMap, InitState
+from filnet.chain.genesis import BUTTERFLYNET_MANIFEST
 from filnet.core.address import EAM_NAMESPACE, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID
 from filnet.ipld import dagcbor
 from filnet.vm.actor_address import new_actor_address
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.chain.genesis import BUTTERFLYNET_MANIFEST
 from filnet.vm.runtime import SendResult
 from filnet.vm.testing import FakeRuntime
 

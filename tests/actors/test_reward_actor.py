@@ -19,12 +19,12 @@ from filnet.actors.reward.actor import (
 from filnet.actors.reward.invariants import check_state_invariants
 from filnet.actors.reward.methods import Method
 from filnet.actors.reward.state import RewardState
+from filnet.chain.genesis import MINING_RESERVE
 from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.ipld import dagcbor
 from filnet.vm.exit_codes import ActorError, ExitCode
-from filnet.chain.genesis import MINING_RESERVE
 from filnet.vm.runtime import SendResult
 from filnet.vm.testing import FakeRuntime
 

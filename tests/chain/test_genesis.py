@@ -10,15 +10,11 @@ from filnet.actors import manifest as names
 from filnet.actors.account.state import AccountState
 from filnet.actors.cron.state import CronState
 from filnet.actors.datacap import state as datacap
+from filnet.actors.invariants import check_state_invariants
 from filnet.actors.market import state as market
 from filnet.actors.multisig.state import MultisigState
 from filnet.actors.power import state as power
 from filnet.actors.verifreg import state as verifreg
-from filnet.core.address import Address
-from filnet.core.token import ZERO, TokenAmount
-from filnet.errors import InvalidInput, NotFound
-from filnet.ipld.blockstore import MemoryBlockstore
-from filnet.ipld.cid import CID
 from filnet.chain.genesis import (
     BUTTERFLYNET_MANIFEST,
     DEFAULT_VERIFREG_ROOT_KEY,
@@ -28,7 +24,11 @@ from filnet.chain.genesis import (
     GenesisMultisig,
     build_genesis,
 )
-from filnet.actors.invariants import check_state_invariants
+from filnet.core.address import Address
+from filnet.core.token import ZERO, TokenAmount
+from filnet.errors import InvalidInput, NotFound
+from filnet.ipld.blockstore import MemoryBlockstore
+from filnet.ipld.cid import CID
 from filnet.vm.state_tree import StateTree
 from tests.vm.genesis import genesis
 from tests.vm.harness import World, make_key

@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from filnet.actors import manifest as names
 from filnet.actors.init.actor import ExecParams, ExecReturn
 from filnet.actors.init.methods import Method as InitMethod
+from filnet.actors.invariants import check_state_invariants
 from filnet.actors.multisig.methods import Method as MultisigMethod
 from filnet.actors.multisig.state import MultisigState, PendingTransactions
 from filnet.actors.multisig.types import ConstructorParams as MultisigConstructorParams
@@ -39,7 +40,6 @@ from filnet.ipld import dagcbor
 from filnet.vm.exit_codes import ExitCode
 from filnet.vm.interpreter.apply import apply_implicit_message, cron_message, reward_message
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import SYSTEM_ACTOR, StateTree
 from tests.vm.harness import BASE_FEE, World, make_key
 

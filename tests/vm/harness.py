@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from filnet.actors.invariants import check_state_invariants
+from filnet.chain.genesis import GenesisAccount, GenesisConfig, GenesisMultisig, build_genesis
 from filnet.chain.message import Message, SignedMessage
 from filnet.core.address import Address
 from filnet.core.token import ZERO, TokenAmount
@@ -12,10 +14,8 @@ from filnet.core.types import MethodNum, Nonce
 from filnet.crypto.keys import KeyType, PrivateKey
 from filnet.ipld.blockstore import MemoryBlockstore
 from filnet.ipld.cid import CID
-from filnet.chain.genesis import GenesisAccount, GenesisConfig, GenesisMultisig, build_genesis
 from filnet.vm.interpreter.apply import ApplyResult, apply_signed_message
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import ActorState, StateTree
 
 BASE_FEE = TokenAmount(100)

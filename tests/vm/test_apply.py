@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from filnet.actors import manifest as names
 from filnet.actors.init.actor import ExecParams, ExecReturn
 from filnet.actors.init.methods import Method as InitMethod
+from filnet.actors.invariants import check_state_invariants
 from filnet.actors.multisig.types import ConstructorParams as MultisigConstructorParams
 from filnet.actors.reward.state import RewardState
 from filnet.chain.message import Message
@@ -38,7 +39,6 @@ from filnet.vm.interpreter.apply import (
     validate_message_syntax,
 )
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
-from filnet.actors.invariants import check_state_invariants
 from filnet.vm.state_tree import StateTree
 from tests.vm.genesis import genesis
 from tests.vm.harness import BASE_FEE, START_BALANCE, World, make_key

@@ -35,6 +35,18 @@ from filnet.actors.market import state as market
 from filnet.actors.multisig.state import MultisigState, PendingTransactions
 from filnet.actors.power import state as power
 from filnet.actors.reward import logic as reward_logic
+from filnet.actors.singletons import (
+    BURNT_FUNDS_ACTOR,
+    CRON_ACTOR,
+    DATACAP_TOKEN_ACTOR,
+    EAM_ACTOR,
+    INIT_ACTOR,
+    REWARD_ACTOR,
+    STORAGE_MARKET_ACTOR,
+    STORAGE_POWER_ACTOR,
+    SYSTEM_ACTOR,
+    VERIFIED_REGISTRY_ACTOR,
+)
 from filnet.actors.system.state import SystemState
 from filnet.actors.verifreg import state as verifreg
 from filnet.core.address import Address, Protocol
@@ -47,18 +59,12 @@ from filnet.ipld.cid import CID
 from filnet.vm.interpreter.machine import EMPTY_ARRAY_CID
 from filnet.vm.state_tree import ActorState, StateTree
 
-SYSTEM_ACTOR: Final = Address.new_id(0)
-INIT_ACTOR: Final = Address.new_id(1)
-REWARD_ACTOR: Final = Address.new_id(2)
-CRON_ACTOR: Final = Address.new_id(3)
-POWER_ACTOR: Final = Address.new_id(4)
-MARKET_ACTOR: Final = Address.new_id(5)
-VERIFREG_ACTOR: Final = Address.new_id(6)
-DATACAP_ACTOR: Final = Address.new_id(7)
+POWER_ACTOR: Final = STORAGE_POWER_ACTOR
+MARKET_ACTOR: Final = STORAGE_MARKET_ACTOR
+VERIFREG_ACTOR: Final = VERIFIED_REGISTRY_ACTOR
+DATACAP_ACTOR: Final = DATACAP_TOKEN_ACTOR
 #: Where Lotus's genesis puts the verified registry's root-key multisig (lotus ``genesis.RootVerifierID``).
 VERIFREG_ROOT: Final = verifreg.ROOT_VERIFIER
-EAM_ACTOR: Final = Address.new_id(10)
-BURNT_FUNDS_ACTOR: Final = Address.new_id(99)
 FIRST_ACCOUNT_ID: Final = 100
 #: What the reward actor starts with: all the FIL simple and baseline minting will ever pay (1.1 billion).
 MINING_RESERVE: Final = TokenAmount(reward_logic.SIMPLE_TOTAL + reward_logic.BASELINE_TOTAL)

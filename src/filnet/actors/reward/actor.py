@@ -9,15 +9,15 @@ burnt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Final
 
 from filnet.actors import manifest
-from filnet.actors.encoding import as_address, as_bigint, as_int, bigint, fields
+from filnet.actors.encoding import as_bigint
 from filnet.actors.reward import logic
 from filnet.actors.reward.methods import Method
 from filnet.actors.reward.state import RewardState
-from filnet.actors.smoothing import FilterEstimate
+from filnet.actors.reward.types import AwardBlockRewardParams, ThisEpochRewardReturn
 from filnet.core.address import Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.ipld import dagcbor
@@ -34,43 +34,6 @@ EXPECTED_LEADERS_PER_EPOCH: Final = 5
 PENALTY_MULTIPLIER: Final = 3
 #: The miner actor's ``ApplyRewards`` method number.
 MINER_APPLY_REWARDS: Final = 14
-
-
-@dataclass(frozen=True, slots=True)
-class AwardBlockRewardParams:
-    """The winning miner, the penalty it owes, the gas tips of its block and its election win count."""
-
-    miner: Address
-    penalty: TokenAmount
-    gas_reward: TokenAmount
-    win_count: int
-
-    def to_ipld(self) -> list[Any]:
-        """The CBOR tuple."""
-        return [bytes(self.miner), self.penalty.to_bytes(), self.gas_reward.to_bytes(), self.win_count]
-
-    @classmethod
-    def from_ipld(cls, raw: Any) -> AwardBlockRewardParams:
-        """Parse the CBOR tuple."""
-        miner, penalty, gas_reward, win_count = fields(raw, 4, "AwardBlockRewardParams")
-        return cls(
-            as_address(miner, "AwardBlockRewardParams.miner"),
-            TokenAmount(as_bigint(penalty, "AwardBlockRewardParams.penalty")),
-            TokenAmount(as_bigint(gas_reward, "AwardBlockRewardParams.gas_reward")),
-            as_int(win_count, "AwardBlockRewardParams.win_count"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ThisEpochRewardReturn:
-    """The smoothed reward estimate and this epoch's baseline power."""
-
-    this_epoch_reward_smoothed: FilterEstimate
-    this_epoch_baseline_power: int
-
-    def to_ipld(self) -> list[Any]:
-        """The CBOR tuple."""
-        return [self.this_epoch_reward_smoothed.to_ipld(), bigint(self.this_epoch_baseline_power)]
 
 
 def parse_power(raw: Any) -> int | None:
