@@ -149,3 +149,27 @@ def test_decoder_fuzz_mutations(members: set[int], where: int, bit: int) -> None
     except DecodeError:
         return
     assert field.encode() == bytes(data)
+
+
+@given(st.sets(st.integers(0, 300)), st.sets(st.integers(0, 300)))
+def test_cut_removes_bits_and_closes_the_gaps(a: set[int], b: set[int]) -> None:
+    cut = BitField.from_indices(a).cut(BitField.from_indices(b))
+    assert list(cut) == sorted(x - sum(1 for y in b if y < x) for x in a - b)
+
+
+@given(st.sets(st.integers(0, 300)), st.integers(0, 40), st.integers(0, 40))
+def test_slice_takes_set_bits_by_rank(a: set[int], start: int, count: int) -> None:
+    bits = BitField.from_indices(a)
+    if start + count > len(a):
+        with pytest.raises(InvalidInput):
+            bits.slice(start, count)
+        return
+    assert list(bits.slice(start, count)) == sorted(a)[start : start + count]
+
+
+@given(st.lists(st.sets(st.integers(0, 200)), max_size=5))
+def test_multi_union_is_the_union_of_all(sets: list[set[int]]) -> None:
+    union = BitField.multi_union(BitField.from_indices(s) for s in sets)
+    assert set(union) == set().union(*sets)
+    for s in sets:
+        assert union.contains_all(BitField.from_indices(s))

@@ -144,6 +144,56 @@ class BitField:
         """Whether every bit of ``self`` is set in ``other``."""
         return not self.difference(other)
 
+    def contains_any(self, other: BitField) -> bool:
+        """Whether the two share a bit."""
+        return bool(self.intersection(other))
+
+    def contains_all(self, other: BitField) -> bool:
+        """Whether every bit of ``other`` is set here."""
+        return other.is_subset(self)
+
+    def cut(self, other: BitField) -> BitField:
+        """Remove ``other``'s bits and shift each remaining bit down by the number of removed bits below it
+        (fvm_ipld_bitfield ``cut``: the positions of the survivors once the cut ones are taken out)."""
+        out: list[Range] = []
+        removed = 0
+        b = other.ranges
+        j = 0
+        for start, end in self.difference(other).ranges:
+            while j < len(b) and b[j][1] <= start:
+                removed += b[j][1] - b[j][0]
+                j += 1
+            out.append((start - removed, end - removed))
+        return BitField(_normalise_sorted(out))
+
+    def slice(self, start: int, count: int) -> BitField:
+        """The ``count`` set bits after skipping the first ``start`` set bits (InvalidInput if there are
+        fewer; fvm_ipld_bitfield ``slice``)."""
+        if start < 0 or count < 0:
+            raise InvalidInput("slice start and count must not be negative")
+        if start + count > self.count():
+            raise InvalidInput(f"cannot slice {count} bits from {start}: only {self.count()} are set")
+        out: list[Range] = []
+        skip, need = start, count
+        for lo, hi in self.ranges:
+            if need == 0:
+                break
+            length = hi - lo
+            if skip >= length:
+                skip -= length
+                continue
+            lo += skip
+            skip = 0
+            take = min(need, hi - lo)
+            out.append((lo, lo + take))
+            need -= take
+        return BitField(tuple(out))
+
+    @classmethod
+    def multi_union(cls, fields: Iterable[BitField]) -> BitField:
+        """The union of any number of bitfields."""
+        return cls.from_ranges(r for f in fields for r in f.ranges)
+
     __or__ = union
     __and__ = intersection
     __sub__ = difference
