@@ -19,13 +19,20 @@ from filnet.crypto.randomness import DomainSeparationTag
 from filnet.crypto.signature import Signature
 from filnet.errors import NotFound
 from filnet.ipld import dagcbor
+from filnet.ipld.cid import CID
+from filnet.params import DEVNET
+from filnet.piece.cid import piece_cid_v1
+from filnet.proofs.onchain import PieceInfo, PoStProof, WindowPoStVerifyInfo
 from filnet.vm import dispatch
 from filnet.vm.dispatch import ActorCode
+from filnet.vm.events import EventBuilder, load_events
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.runtime import Runtime
 from tests.vm.harness import World, make_key
 
 PROBE = Address.new_id(500)
+#: A piece CID of 4096 bytes: too big for a 2 KiB sector.
+PROBE_PIECE = piece_cid_v1(bytes(32))
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,45 @@ def who(rt: Runtime, raw: bytes) -> bytes:
     )
 
 
+def emit(rt: Runtime, raw: bytes) -> bytes:
+    """Emit an event, then call ``emit_and_fail`` on itself (whose event is dropped)."""
+    rt.validate_immediate_caller_accept_any()
+    rt.emit_event(EventBuilder().typ("probe").field("n", 1).build())
+    result = rt.send(rt.receiver, 15)
+    return dagcbor.encode(int(result.exit_code))
+
+
+def emit_and_fail(rt: Runtime, raw: bytes) -> bytes:
+    rt.validate_immediate_caller_accept_any()
+    rt.emit_event(EventBuilder().typ("dropped").build())
+    raise ActorError(ExitCode.USR_ILLEGAL_STATE, "after emitting")
+
+
+def externs(rt: Runtime, raw: bytes) -> bytes:
+    """What the runtime says of the world outside the state, and its proof checks on garbage."""
+    rt.validate_immediate_caller_accept_any()
+    garbage_post = WindowPoStVerifyInfo(bytes(32), (PoStProof(10, b"x"),), (), 1000)
+    return dagcbor.encode(
+        [
+            bytes(rt.origin),
+            rt.policy.wpost_proving_period,
+            rt.total_fil_circ_supply.to_bytes(),
+            rt.base_fee.to_bytes(),
+            None if (b := rt.actor_balance(rt.caller)) is None else b.to_bytes(),
+            rt.actor_balance(Address.new_id(77777)),
+            rt.lookup_delegated_address(rt.caller),
+            rt.verify_post(garbage_post),
+            rt.verify_consensus_fault(b"a", b"b", b""),
+        ]
+    )
+
+
+def bad_unsealed_cid(rt: Runtime, raw: bytes) -> bytes:
+    rt.validate_immediate_caller_accept_any()
+    rt.compute_unsealed_sector_cid(5, [PieceInfo(4096, CID.parse(raw.decode()))])
+    return b""
+
+
 PROBE_CODE = ActorCode(
     names.EVM,
     {
@@ -155,6 +201,10 @@ PROBE_CODE = ActorCode(
         11: recurse,
         12: delete_self,
         13: who,
+        14: emit,
+        15: emit_and_fail,
+        16: externs,
+        17: bad_unsealed_cid,
     },
 )
 
@@ -263,9 +313,40 @@ def test_call_context(world: World) -> None:
     ]
 
 
+def test_events_of_failed_calls_are_dropped(world: World) -> None:
+    result = world.apply(world.message(world.keys[0], PROBE, method=14))
+    assert result.receipt.exit_code is ExitCode.OK
+    assert dagcbor.decode(result.receipt.return_data) == int(ExitCode.USR_ILLEGAL_STATE)
+    assert result.receipt.events_root is not None
+    events = load_events(world.store, result.receipt.events_root)
+    assert [(e.emitter, e.event.event_type, e.event.value("n")) for e in events] == [(PROBE.id, "probe", 1)]
+    failed = world.apply(world.message(world.keys[0], PROBE, method=15))
+    assert failed.receipt.exit_code is ExitCode.USR_ILLEGAL_STATE
+    assert failed.receipt.events_root is None
+
+
+def test_runtime_view_of_the_world(world: World) -> None:
+    code, ret = _call(world, 16, gas_limit=1_000_000_000)
+    assert code is ExitCode.OK
+    sender = world.machine.resolve(world.keys[0].address)
+    assert sender is not None
+    origin, period, supply, base_fee, balance, missing, delegated, post_ok, fault = dagcbor.decode(ret)
+    assert origin == bytes(sender)
+    assert period == DEVNET.policy.wpost_proving_period
+    assert TokenAmount.from_bytes(supply) == world.machine.circulating_supply
+    assert TokenAmount.from_bytes(base_fee) == world.machine.base_fee
+    assert TokenAmount.from_bytes(balance) == world.balance(sender)
+    assert (missing, delegated, post_ok, fault) == (None, None, False, None)
+
+
+def test_invalid_pieces_for_an_unsealed_cid(world: World) -> None:
+    code, _ = _call(world, 17, str(PROBE_PIECE).encode())
+    assert code is ExitCode.USR_ILLEGAL_ARGUMENT
+
+
 def test_dispatch_registry() -> None:
     assert dispatch.actor_code(names.ACCOUNT).name == names.ACCOUNT
     with pytest.raises(NotFound, match="not implemented"):
-        dispatch.actor_code(names.POWER)
+        dispatch.actor_code(names.EAM)
     with pytest.raises(NotFound, match="no actor implementation"):
         dispatch.actor_code("nonsense")
