@@ -28,7 +28,7 @@ from filnet.vm.dispatch import ActorCode
 from filnet.vm.events import EventBuilder, load_events
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.runtime import Runtime
-from tests.vm.harness import World, make_key
+from tests.vm.harness import DEFAULT_FEE_CAP, START_BALANCE, World, make_key
 
 PROBE = Address.new_id(500)
 #: A piece CID of 4096 bytes: too big for a 2 KiB sector.
@@ -335,7 +335,8 @@ def test_runtime_view_of_the_world(world: World) -> None:
     assert period == DEVNET.policy.wpost_proving_period
     assert TokenAmount.from_bytes(supply) == world.machine.circulating_supply
     assert TokenAmount.from_bytes(base_fee) == world.machine.base_fee
-    assert TokenAmount.from_bytes(balance) == world.balance(sender)
+    # inside the call the sender has prepaid gas_limit × fee cap
+    assert TokenAmount.from_bytes(balance) == START_BALANCE - DEFAULT_FEE_CAP * 1_000_000_000
     assert (missing, delegated, post_ok, fault) == (None, None, False, None)
 
 
