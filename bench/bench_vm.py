@@ -16,13 +16,13 @@ import time
 
 import coincurve
 
+from filnet.chain.genesis import GenesisAccount, GenesisConfig, build_genesis
 from filnet.chain.message import Message, SignedMessage
 from filnet.core.token import TokenAmount
 from filnet.core.types import MethodNum, Nonce
 from filnet.crypto.keys import KeyType, PrivateKey
 from filnet.ipld.blockstore import MemoryBlockstore
 from filnet.vm.exit_codes import ExitCode
-from filnet.chain.genesis import GenesisAccount, GenesisConfig, build_genesis
 from filnet.vm.interpreter.apply import apply_signed_message
 from filnet.vm.interpreter.machine import Machine, SeededRandomness
 

@@ -12,6 +12,7 @@ from filnet.actors.account.state import AccountState
 from filnet.actors.cron.state import CronEntry, CronState
 from filnet.actors.init.state import AddressMap, InitState
 from filnet.actors.manifest import Manifest, actor_name, identity_actor_name
+from filnet.actors.miner.state import MinerState
 from filnet.actors.multisig.state import (
     MultisigState,
     PendingTransactions,
@@ -32,6 +33,7 @@ from filnet.ipld.amt import Amt
 from filnet.ipld.blockstore import MemoryBlockstore
 from filnet.ipld.cid import CID
 from filnet.ipld.hamt import Hamt
+from filnet.params import DEVNET
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.state_tree import StateTree
 from tests.vm.genesis import NETWORKS, genesis
@@ -237,3 +239,16 @@ def test_multisig_proposal_hash() -> None:
     assert Transaction(BOB, TokenAmount(5), MethodNum(0), b"", (ALICE,)).proposal_hash() == expected
     unapproved = Transaction(BOB, TokenAmount(5), MethodNum(0), b"", ())
     assert unapproved.proposal_hash() != expected
+
+
+@pytest.mark.parametrize("network", ["interopnet", "calibnet"])
+def test_older_miner_layouts_are_read_but_never_run(network: str) -> None:
+    tree = StateTree.load(*genesis(network))
+    miners = [a for _, a in tree.iter_actors() if tree.actor_name(a) == "storageminer"]
+    assert miners
+    state = MinerState.decode(tree.store.get(miners[0].head))
+    assert state.legacy_vesting_funds is not None
+    assert state.to_json()["VestingFunds"] == {"/": str(state.legacy_vesting_funds)}
+    with pytest.raises(ActorError) as e:
+        state.add_locked_funds(tree.store, ChainEpoch(1), TokenAmount(1), DEVNET.policy.reward_vesting)
+    assert e.value.exit_code is ExitCode.USR_ILLEGAL_STATE

@@ -17,6 +17,7 @@ from filnet.actors.power import state as power
 from filnet.actors.verifreg import state as verifreg
 from filnet.chain.genesis import (
     BUTTERFLYNET_MANIFEST,
+    CRON_ENTRIES,
     DEFAULT_VERIFREG_ROOT_KEY,
     MINING_RESERVE,
     GenesisAccount,
@@ -78,7 +79,7 @@ def test_singletons_and_network_name() -> None:
     }
     assert tree.init_state().network_name == "devnet"
     assert tree.init_state().next_id == 101
-    assert CronState.decode(tree.actor_state_block(Address.new_id(3))).entries == ()
+    assert CronState.decode(tree.actor_state_block(Address.new_id(3))).entries == CRON_ENTRIES
 
 
 def test_accounts_get_ids_in_order_and_balances() -> None:
@@ -246,10 +247,10 @@ def test_calling_a_method_of_an_unimplemented_actor_is_fatal_and_named() -> None
     world = World([key])
     before = world.machine.flush()
     with pytest.raises(NotFound) as raised:
-        world.apply(world.message(key, Address.new_id(4), method=2))
+        world.apply(world.message(key, Address.new_id(10), method=2))
     message = str(raised.value)
-    assert "method 2 of storagepower actor f04" in message
-    assert str(BUTTERFLYNET_MANIFEST.code_of(names.POWER)) in message
+    assert "method 2 of eam actor f010" in message
+    assert str(BUTTERFLYNET_MANIFEST.code_of(names.EAM)) in message
     assert world.machine.flush() == before
 
 

@@ -79,9 +79,10 @@ def test_get_typed_and_untyped(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["state"]["NetworkName"] == "butterflynet"
     code, out, _ = run(capsys, "state", "get", "--car", car, "f04", "--json")
     assert code == 0 and json.loads(out)["state"]["MinerCount"] == 3
-    code, out, _ = run(capsys, "state", "get", "--car", car, "f01000", "--json")  # miner: not typed yet
+    code, out, _ = run(capsys, "state", "get", "--car", car, "f01000", "--json")
     result = json.loads(out)
-    assert code == 0 and not result["state_typed"] and isinstance(result["state"], list)
+    assert code == 0 and result["state_typed"] and result["name"] == "storageminer"
+    assert set(result["state"]) >= {"Info", "Sectors", "Deadlines", "VestingFunds", "ProvingPeriodStart"}
     code, out, _ = run(capsys, "state", "get", "--car", car, "f02")
     assert code == 0 and "ThisEpochReward:" in out and "name:      reward" in out
 

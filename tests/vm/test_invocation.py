@@ -206,6 +206,7 @@ PROBE_CODE = ActorCode(
         16: externs,
         17: bad_unsealed_cid,
     },
+    restricted=False,  # as the real EVM actor: any caller may call it, itself included
 )
 
 

@@ -36,12 +36,18 @@ def test_two_blocks_share_a_message(world: World) -> None:
     ]
     reward_before = world.balance(REWARD_ACTOR)
     burnt_before = world.balance(BURNT_FUNDS_ACTOR)
+    # blocks are paid from the reward state the parent's cron left; this tipset's cron then moves it on
+    before = RewardState.decode(
+        StateTree.load(world.store, world.machine.flush()).actor_state_block(REWARD_ACTOR)
+    )
     result = apply_tipset(world.machine, 4, blocks)
 
     assert [r.exit_code for r in result.receipts] == [ExitCode.OK] * 3
     tree = StateTree.load(world.store, result.state_root)
     state = RewardState.decode(tree.actor_state_block(REWARD_ACTOR))
-    block_rewards = TokenAmount(state.this_epoch_reward.atto * 1 // 5 + state.this_epoch_reward.atto * 2 // 5)
+    block_rewards = TokenAmount(
+        before.this_epoch_reward.atto * 1 // 5 + before.this_epoch_reward.atto * 2 // 5
+    )
     assert state.total_storage_power_reward == block_rewards
     # Miners are plain accounts here: ApplyRewards fails, so rewards and tips are burnt.
     reward_after = tree.get_actor(REWARD_ACTOR).balance  # type: ignore[union-attr]

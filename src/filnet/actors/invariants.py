@@ -21,6 +21,8 @@ from filnet.actors.init import invariants as init
 from filnet.actors.init.state import InitState
 from filnet.actors.market import invariants as market
 from filnet.actors.market.state import MarketState
+from filnet.actors.miner import invariants as miner
+from filnet.actors.miner.state import MinerState
 from filnet.actors.multisig import invariants as multisig
 from filnet.actors.multisig.state import MultisigState
 from filnet.actors.paych import invariants as paych
@@ -35,6 +37,7 @@ from filnet.actors.verifreg import invariants as verifreg
 from filnet.actors.verifreg.state import VerifregState
 from filnet.core.address import Address
 from filnet.core.token import ZERO, TokenAmount
+from filnet.params.network import DEVNET, ActorPolicy
 from filnet.vm.state_tree import ActorState, StateTree
 
 
@@ -46,15 +49,15 @@ class StateCheck:
     total_balance: TokenAmount
 
 
-def check_state_invariants(tree: StateTree) -> StateCheck:
-    """Check every actor of ``tree`` and the init actor's address map."""
+def check_state_invariants(tree: StateTree, policy: ActorPolicy = DEVNET.policy) -> StateCheck:
+    """Check every actor of ``tree`` (miners against the network's ``policy``) and the init actor's map."""
     problems: list[str] = []
     total = ZERO
     for id_address, actor in tree.iter_actors():
         total = total + actor.balance
         if actor.balance < ZERO or actor.nonce < 0:
             problems.append(f"{id_address}: negative balance or nonce")
-        problems.extend(f"{id_address}: {p}" for p in _check_actor(tree, id_address, actor))
+        problems.extend(f"{id_address}: {p}" for p in _check_actor(tree, id_address, actor, policy))
     # A deleted actor (a collected payment channel) keeps its address-map entry, as in Filecoin: entries
     # need not point at a live actor, only at an ID the init actor has handed out.
     next_id = tree.init_state().next_id
@@ -66,7 +69,7 @@ def check_state_invariants(tree: StateTree) -> StateCheck:
     return StateCheck(tuple(problems), total)
 
 
-def _check_actor(tree: StateTree, id_address: Address, actor: ActorState) -> list[str]:
+def _check_actor(tree: StateTree, id_address: Address, actor: ActorState, policy: ActorPolicy) -> list[str]:
     """The invariants of one actor's typed state, for the actors filnet types."""
     store = tree.store
     name = tree.actor_name(actor)
@@ -87,6 +90,8 @@ def _check_actor(tree: StateTree, id_address: Address, actor: ActorState) -> lis
         return paych.check_state_invariants(PaychState.decode(data), store, actor.balance)
     if name == names.POWER:
         return power.check_state_invariants(PowerState.decode(data), store)
+    if name == names.MINER:
+        return miner.check_state_invariants(MinerState.decode(data), store, actor.balance, policy)
     if name == names.MARKET:
         return market.check_state_invariants(MarketState.decode(data), store)
     if name == names.VERIFREG:

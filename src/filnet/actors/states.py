@@ -10,6 +10,7 @@ from filnet.actors.cron.state import CronState
 from filnet.actors.datacap.state import DatacapState
 from filnet.actors.init.state import InitState
 from filnet.actors.market.state import MarketState
+from filnet.actors.miner.state import MinerState
 from filnet.actors.multisig.state import MultisigState
 from filnet.actors.paych.state import PaychState
 from filnet.actors.power.state import PowerState
@@ -48,6 +49,7 @@ STATE_TYPES: Final[dict[str, ActorStateType]] = {
     manifest.PAYCH: PaychState,
     manifest.POWER: PowerState,
     manifest.MARKET: MarketState,
+    manifest.MINER: MinerState,
     manifest.VERIFREG: VerifregState,
     manifest.DATACAP: DatacapState,
 }

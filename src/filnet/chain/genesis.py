@@ -11,10 +11,9 @@ the registry's root key is the multisig Lotus puts at f080 (signers and threshol
 order given, multisigs after them, then any root-key signer not yet known; a multisig signer that is not a
 genesis account gets an empty account of its own first.
 
-Cron starts with no entries. Lotus's genesis registers two (power ``OnEpochTickEnd`` and market
-``CronTick``), but filnet does not implement those actors' handlers yet, and a call into an actor filnet
-cannot run is a node failure rather than a message failure (as in the FVM), so every cron tick would fail.
-The entries join with those handlers; until then this genesis's cron actor block differs from Lotus's.
+Cron runs the power actor's ``OnEpochTickEnd`` and the market's ``CronTick`` every epoch, as Lotus's
+genesis registers them. Storage providers with pre-sealed sectors (:mod:`filnet.chain.preseal`) are added
+last by :mod:`filnet.chain.genesis_miners`, so that they have power from epoch 0.
 
 Code CIDs come from the butterflynet genesis's manifest (actors v16), so that tools mapping code CIDs to
 actor names (Lotus, Boost, explorers) recognise filnet's actors.
@@ -27,13 +26,15 @@ from typing import Final
 
 from filnet.actors import manifest as names
 from filnet.actors.account.state import AccountState
-from filnet.actors.cron.state import CronState
+from filnet.actors.cron.state import CronEntry, CronState
 from filnet.actors.datacap import state as datacap
 from filnet.actors.init.state import AddressMap, InitState
 from filnet.actors.manifest import Manifest
 from filnet.actors.market import state as market
+from filnet.actors.market.methods import Method as MarketMethod
 from filnet.actors.multisig.state import MultisigState, PendingTransactions
 from filnet.actors.power import state as power
+from filnet.actors.power.methods import Method as PowerMethod
 from filnet.actors.reward import logic as reward_logic
 from filnet.actors.singletons import (
     BURNT_FUNDS_ACTOR,
@@ -49,13 +50,15 @@ from filnet.actors.singletons import (
 )
 from filnet.actors.system.state import SystemState
 from filnet.actors.verifreg import state as verifreg
+from filnet.chain.genesis_miners import GenesisMiner, setup_storage_miners
 from filnet.core.address import Address, Protocol
 from filnet.core.token import ZERO, TokenAmount
-from filnet.core.types import ActorID, ChainEpoch
+from filnet.core.types import ActorID, ChainEpoch, MethodNum
 from filnet.errors import InvalidInput
 from filnet.ipld import codecs, dagcbor, multihash
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
+from filnet.params.network import DEVNET, ActorPolicy
 from filnet.vm.interpreter.machine import EMPTY_ARRAY_CID
 from filnet.vm.state_tree import ActorState, StateTree
 
@@ -128,6 +131,17 @@ class GenesisConfig:
     manifest: Manifest = field(default=BUTTERFLYNET_MANIFEST)
     #: The multisig at f080 that adds and removes verifiers (the verified registry's root key).
     verifreg_root_key: GenesisMultisig = DEFAULT_VERIFREG_ROOT_KEY
+    #: Storage providers with pre-sealed sectors (their owners and workers must be genesis accounts).
+    miners: tuple[GenesisMiner, ...] = ()
+    #: The actor policy the miners are set up under (the network's).
+    policy: ActorPolicy = DEVNET.policy
+
+
+#: Lotus's genesis cron table: the power actor's tick, then the market's.
+CRON_ENTRIES: Final = (
+    CronEntry(STORAGE_POWER_ACTOR, MethodNum(int(PowerMethod.ON_EPOCH_TICK_END))),
+    CronEntry(STORAGE_MARKET_ACTOR, MethodNum(int(MarketMethod.CRON_TICK))),
+)
 
 
 def build_genesis(store: Blockstore, config: GenesisConfig) -> CID:
@@ -137,7 +151,7 @@ def build_genesis(store: Blockstore, config: GenesisConfig) -> CID:
     manifest_data = builder.put(dagcbor.encode(config.manifest.to_ipld()))
     builder.add(SYSTEM_ACTOR, names.SYSTEM, SystemState(manifest_data).encode())
     builder.add(REWARD_ACTOR, names.REWARD, reward_logic.initial_state(0).encode(), config.mining_reserve)
-    builder.add(CRON_ACTOR, names.CRON, CronState(()).encode())
+    builder.add(CRON_ACTOR, names.CRON, CronState(CRON_ENTRIES).encode())
     builder.add(POWER_ACTOR, names.POWER, power.empty_state(store).encode())
     builder.add(MARKET_ACTOR, names.MARKET, market.empty_state(store).encode())
     builder.add(VERIFREG_ACTOR, names.VERIFREG, verifreg.empty_state(store, VERIFREG_ROOT).encode())
@@ -150,7 +164,10 @@ def build_genesis(store: Blockstore, config: GenesisConfig) -> CID:
         builder.add_multisig(multisig)
     builder.add_multisig(config.verifreg_root_key, VERIFREG_ROOT)
     builder.add(INIT_ACTOR, names.INIT, builder.init_state(config.network_name).encode())
-    return builder.tree.flush()
+    root = builder.tree.flush()
+    if config.miners:
+        root = setup_storage_miners(store, root, config.miners, config.policy, config.network_name)
+    return root
 
 
 def _check_config(config: GenesisConfig) -> None:
@@ -177,6 +194,12 @@ def _check_config(config: GenesisConfig) -> None:
             raise InvalidInput("a genesis multisig has a negative balance or vesting duration")
     if config.manifest.code_of(names.ACCOUNT) is None:
         raise InvalidInput("the manifest has no account actor")
+    for miner in config.miners:
+        for role, key in (("owner", miner.preseal.owner), ("worker", miner.preseal.worker)):
+            if key not in seen:
+                raise InvalidInput(
+                    f"genesis miner {miner.preseal.miner}: its {role} {key} is not a genesis account"
+                )
 
 
 class _Builder:

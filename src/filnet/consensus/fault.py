@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from filnet.actors import manifest as names
+from filnet.actors.account.state import AccountState
+from filnet.actors.miner.state import MinerState
 from filnet.chain.block import BlockHeader
-from filnet.core.address import Address
+from filnet.core.address import Address, Protocol
 from filnet.core.types import ChainEpoch
 from filnet.crypto.signature import is_valid_signature
 from filnet.errors import FilnetError
-from filnet.vm.runtime import ConsensusFault, ConsensusFaultType
+from filnet.vm.runtime import ConsensusFault, ConsensusFaultChecker, ConsensusFaultType
+from filnet.vm.state_tree import StateTree
 
 WorkerKeyLookup = Callable[[Address, ChainEpoch], Address | None]
 """The f1/f3 worker key of a miner as of an epoch's lookback state, or None when it cannot be known."""
@@ -83,3 +87,40 @@ def _signed_by_worker(
         return is_valid_signature(block.block_sig, worker, block.signing_bytes())
     except FilnetError:
         return False
+
+
+def worker_keys_of(tree: StateTree) -> WorkerKeyLookup:
+    """A lookup of miners' worker keys in one state (the node passes each block's lookback state)."""
+
+    def lookup(miner: Address, epoch: ChainEpoch) -> Address | None:
+        actor = tree.get_actor(miner) if miner.protocol is Protocol.ID else None
+        if actor is None or tree.actor_name(actor) != names.MINER:
+            return None
+        try:
+            worker = MinerState.decode(tree.store.get(actor.head)).get_info(tree.store).worker
+            account = tree.get_actor(worker)
+            if account is None or tree.actor_name(account) != names.ACCOUNT:
+                return None
+            return AccountState.decode(tree.store.get(account.head)).address
+        except FilnetError:
+            return None
+
+    return lookup
+
+
+def consensus_fault_checker(
+    current_epoch: ChainEpoch, chain_finality: int, worker_key_at: WorkerKeyLookup
+) -> ConsensusFaultChecker:
+    """The checker a machine executing at ``current_epoch`` hands the miner actor."""
+
+    def check(header1: bytes, header2: bytes, extra: bytes) -> ConsensusFault | None:
+        return verify_consensus_fault(
+            header1,
+            header2,
+            extra,
+            current_epoch=current_epoch,
+            chain_finality=chain_finality,
+            worker_key_at=worker_key_at,
+        )
+
+    return check

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from filnet.actors import manifest
+from filnet.core.frc42 import FIRST_EXPORTED_METHOD
 from filnet.core.types import MethodNum
-from filnet.errors import NotFound
+from filnet.errors import FilnetError, NotFound
 from filnet.vm.exit_codes import ActorError, ExitCode
 from filnet.vm.runtime import Runtime
 
@@ -46,23 +47,55 @@ PACKAGES: Final[Mapping[str, str]] = {
 """Builtin-actor name -> package under ``filnet.actors``."""
 
 
+class FatalVMError(NotFound):
+    """The VM cannot go on (an actor whose code filnet cannot run): never turned into an exit code."""
+
+
+def restrict_internal_api(rt: Runtime, method: int) -> None:
+    """USR_FORBIDDEN when a method below the FRC-42 range is called by anything but a builtin actor other
+    than an EVM contract (builtin-actors ``restrict_internal_api``, which its dispatch runs first)."""
+    if method >= FIRST_EXPORTED_METHOD:
+        return
+    name = rt.actor_name(rt.caller)
+    if name is None:
+        raise ActorError(ExitCode.USR_FORBIDDEN, f"no code for caller {rt.caller} of method {method}")
+    if name in (manifest.EVM, manifest.UNKNOWN):
+        raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {rt.caller} of method {method} must be built-in")
+
+
 @dataclass(frozen=True, slots=True)
 class ActorCode:
-    """An actor implementation: its manifest name and its handlers by method number."""
+    """An actor implementation: its manifest name and its handlers by method number.
+
+    Invoking a method first restricts the internal API (methods below the FRC-42 range) to builtin
+    callers, unless ``restricted`` is off (the EVM and EAM actors), then runs the handler. A handler that
+    fails on broken state with some other :class:`FilnetError` (a block that does not decode, a collection
+    that does not load) aborts with USR_ILLEGAL_STATE, as builtin-actors maps such errors, so nothing but
+    an :class:`ActorError` (or a :class:`FatalVMError`) ever leaves an actor.
+    """
 
     name: str
     methods: Mapping[int, Handler]
     #: Runs methods the table lacks (builtin-actors' ``fallback``: e.g. multisig accepts any FRC-42 method).
     fallback: FallbackHandler | None = None
+    restricted: bool = True
 
     def invoke(self, rt: Runtime, method: MethodNum | int, params: bytes) -> bytes:
         """Run ``method``; USR_UNHANDLED_MESSAGE when the actor has no such method and no fallback."""
-        handler = self.methods.get(int(method))
-        if handler is None:
-            if self.fallback is not None:
-                return self.fallback(rt, int(method), params)
-            raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"{self.name} actor has no method {method}")
-        return handler(rt, params)
+        number = int(method)
+        if self.restricted:
+            restrict_internal_api(rt, number)
+        handler = self.methods.get(number)
+        try:
+            if handler is None:
+                if self.fallback is not None:
+                    return self.fallback(rt, number, params)
+                raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"{self.name} actor has no method {method}")
+            return handler(rt, params)
+        except (ActorError, FatalVMError):
+            raise
+        except FilnetError as e:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"{self.name} method {number}: {e}") from e
 
 
 _REGISTRY: dict[str, ActorCode] = {}

@@ -224,6 +224,11 @@ class Runtime(Protocol):
         """The builtin-actor name of a code CID in this network's manifest, or None."""
         ...
 
+    def get_code_cid_for_type(self, actor_name: str) -> CID:
+        """The code CID of builtin actor ``actor_name`` in this network's manifest (builtin-actors
+        ``get_code_cid_for_type``: the power actor creates miners of this code)."""
+        ...
+
     def send(
         self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
     ) -> SendResult:

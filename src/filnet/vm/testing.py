@@ -271,6 +271,13 @@ class FakeRuntime(RuntimeChecks):
         """The name of ``code``: from :attr:`code_names`, else from an identity CID ``fil/<v>/<name>``."""
         return self.code_names.get(code) or identity_actor_name(code)
 
+    def get_code_cid_for_type(self, actor_name: str) -> CID:
+        """The code of ``actor_name`` in :attr:`code_names`, else the identity CID ``fil/16/<name>``."""
+        for code, name in self.code_names.items():
+            if name == actor_name:
+                return code
+        return CID.v1(codecs.RAW, multihash.IDENTITY, f"fil/16/{actor_name}".encode())
+
     def send(
         self, to: Address, method: MethodNum | int, params: bytes = b"", value: TokenAmount | None = None
     ) -> SendResult:

@@ -13,8 +13,9 @@ v13), 12 (v9–v12) and 11 (v0–v8). The collections and their bit widths (acto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any, Final
 
 from filnet.actors.encoding import (
@@ -27,17 +28,22 @@ from filnet.actors.encoding import (
     as_list,
     as_uint,
     fields,
+    int_key,
     int_of_key,
+    uint_key,
     uint_of_key,
 )
+from filnet.actors.market.policy import collateral_penalty_for_deal_activation_missed
 from filnet.core.address import Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.errors import DecodeError, InvalidInput
+from filnet.ipld import codecs, multihash
 from filnet.ipld.amt import Amt
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
 from filnet.ipld.hamt import Hamt
+from filnet.vm.exit_codes import FIRST_ACTOR_SPECIFIC_EXIT_CODE, ActorError, ExitCode
 
 PROPOSALS_AMT_BIT_WIDTH: Final = 5
 STATES_AMT_BIT_WIDTH: Final = 6
@@ -99,6 +105,26 @@ class DealProposal(CborTuple):
             provider_collateral=TokenAmount(as_bigint(f[9], "DealProposal.provider_collateral")),
             client_collateral=TokenAmount(as_bigint(f[10], "DealProposal.client_collateral")),
         )
+
+    def duration(self) -> ChainEpoch:
+        """Epochs from start to end."""
+        return ChainEpoch(self.end_epoch - self.start_epoch)
+
+    def total_storage_fee(self) -> TokenAmount:
+        """What the client pays over the whole deal."""
+        return self.storage_price_per_epoch * self.duration()
+
+    def client_balance_requirement(self) -> TokenAmount:
+        """What the client must lock: its collateral and the whole storage fee."""
+        return self.client_collateral + self.total_storage_fee()
+
+    def provider_balance_requirement(self) -> TokenAmount:
+        """What the provider must lock: its collateral."""
+        return self.provider_collateral
+
+    def cid(self) -> CID:
+        """The proposal's CID: blake2b-256 of its DAG-CBOR, as the market computes it (``deal_cid``)."""
+        return CID.compute(codecs.DAG_CBOR, self.encode(), multihash.BLAKE2B_256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +241,440 @@ class MarketState(CborTuple):
             "ProviderSectors": link(self.provider_sectors),
         }
 
+    # -- the operations of builtin-actors' ``State`` (each returns the updated state first) ----------------
+
+    def get_total_locked(self) -> TokenAmount:
+        """All collateral and storage fees locked in escrow."""
+        return (
+            self.total_client_locked_collateral
+            + self.total_provider_locked_collateral
+            + self.total_client_storage_fee
+        )
+
+    # deal states
+
+    def find_deal_state(self, store: Blockstore, deal_id: int) -> DealState | None:
+        """The state of an activated deal, or None."""
+        return DealMetaArray(store, self.states).get(deal_id)
+
+    def put_deal_states(
+        self, store: Blockstore, new_deal_states: Sequence[tuple[int, DealState]]
+    ) -> MarketState:
+        """Store deal states (replacing any of the same IDs)."""
+        states = DealMetaArray(store, self.states)
+        for deal_id, deal_state in new_deal_states:
+            states.set(deal_id, deal_state)
+        return replace(self, states=states.flush())
+
+    def remove_deal_state(self, store: Blockstore, deal_id: int) -> tuple[MarketState, DealState | None]:
+        """Delete a deal's state; the state removed, if there was one."""
+        states = DealMetaArray(store, self.states)
+        removed = states.delete(deal_id)
+        return replace(self, states=states.flush()), removed
+
+    # proposals
+
+    def get_proposal(self, store: Blockstore, deal_id: int) -> DealProposal:
+        """A deal's proposal; EX_DEAL_EXPIRED if it was published and has gone, USR_NOT_FOUND if never."""
+        return get_proposal(DealArray(store, self.proposals), deal_id, self.next_id)
+
+    def find_proposal(self, store: Blockstore, deal_id: int) -> DealProposal | None:
+        """A deal's proposal, or None."""
+        return DealArray(store, self.proposals).get(deal_id)
+
+    def remove_proposal(self, store: Blockstore, deal_id: int) -> tuple[MarketState, DealProposal | None]:
+        """Delete a deal's proposal; the proposal removed, if there was one."""
+        deals = DealArray(store, self.proposals)
+        removed = deals.delete(deal_id)
+        return replace(self, proposals=deals.flush()), removed
+
+    def put_deal_proposals(
+        self, store: Blockstore, new_deal_proposals: Sequence[tuple[int, DealProposal]]
+    ) -> MarketState:
+        """Store proposals under their deal IDs."""
+        deals = DealArray(store, self.proposals)
+        for deal_id, proposal in new_deal_proposals:
+            deals.set(deal_id, proposal)
+        return replace(self, proposals=deals.flush())
+
+    def generate_storage_deal_id(self) -> tuple[MarketState, int]:
+        """Take the next deal ID."""
+        return replace(self, next_id=self.next_id + 1), self.next_id
+
+    # pending verified allocations
+
+    def put_pending_deal_allocation_ids(
+        self, store: Blockstore, new_pending_deal_allocation_ids: Sequence[tuple[int, int]]
+    ) -> MarketState:
+        """Record the verified allocation made for each of these (not yet activated) deals."""
+        pending = PendingDealAllocationsMap(store, self._pending_allocations_root())
+        for deal_id, allocation_id in new_pending_deal_allocation_ids:
+            pending.set(deal_id, allocation_id)
+        return replace(self, pending_deal_allocation_ids=pending.flush())
+
+    def get_pending_deal_allocation_ids(self, store: Blockstore, deal_ids: Sequence[int]) -> list[int]:
+        """The allocation IDs of these deals; USR_NOT_FOUND when one has none."""
+        pending = PendingDealAllocationsMap(store, self._pending_allocations_root())
+        found: list[int] = []
+        for deal_id in deal_ids:
+            allocation_id = pending.get(deal_id)
+            if allocation_id is None:
+                raise ActorError(ExitCode.USR_NOT_FOUND, "no such deal proposal")
+            found.append(allocation_id)
+        return found
+
+    def remove_pending_deal_allocation_id(
+        self, store: Blockstore, deal_id: int
+    ) -> tuple[MarketState, int | None]:
+        """Forget a deal's pending allocation; the allocation ID removed, if any."""
+        pending = PendingDealAllocationsMap(store, self._pending_allocations_root())
+        removed = pending.delete(deal_id)
+        return replace(self, pending_deal_allocation_ids=pending.flush()), removed
+
+    def _pending_allocations_root(self) -> CID:
+        if self.pending_deal_allocation_ids is None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "market state predates pending deal allocations")
+        return self.pending_deal_allocation_ids
+
+    # deal ops by epoch
+
+    def put_deals_by_epoch(
+        self, store: Blockstore, new_deals_by_epoch: Sequence[tuple[int, int]]
+    ) -> MarketState:
+        """Schedule each (epoch, deal ID) for cron processing."""
+        ops = DealOpsByEpoch(store, self.deal_ops_by_epoch)
+        for epoch, deal_id in new_deals_by_epoch:
+            ops.put(epoch, deal_id)
+        return replace(self, deal_ops_by_epoch=ops.flush())
+
+    def put_batch_deals_by_epoch(
+        self, store: Blockstore, new_deals_by_epoch: Mapping[int, Sequence[int]]
+    ) -> MarketState:
+        """Schedule deals for cron processing, grouped by epoch (in ascending epoch order)."""
+        ops = DealOpsByEpoch(store, self.deal_ops_by_epoch)
+        for epoch in sorted(new_deals_by_epoch):
+            ops.put_many(epoch, new_deals_by_epoch[epoch])
+        return replace(self, deal_ops_by_epoch=ops.flush())
+
+    def get_deals_for_epoch(self, store: Blockstore, key: int) -> list[int]:
+        """The deals scheduled at an epoch, in the set's (HAMT) order."""
+        return DealOpsByEpoch(store, self.deal_ops_by_epoch).get(key)
+
+    def remove_deals_by_epoch(self, store: Blockstore, epochs_to_remove: Sequence[int]) -> MarketState:
+        """Drop the schedules of these epochs."""
+        ops = DealOpsByEpoch(store, self.deal_ops_by_epoch)
+        for epoch in epochs_to_remove:
+            ops.remove_all(epoch)
+        return replace(self, deal_ops_by_epoch=ops.flush())
+
+    # escrow
+
+    def add_balance_to_escrow_table(
+        self, store: Blockstore, addr: Address, amount: TokenAmount
+    ) -> MarketState:
+        """Credit ``amount`` to a party's escrow."""
+        escrow = BalanceTable(store, self.escrow_table)
+        escrow.add(addr, amount)
+        return replace(self, escrow_table=escrow.root())
+
+    def withdraw_balance_from_escrow_table(
+        self, store: Blockstore, addr: Address, amount: TokenAmount
+    ) -> tuple[MarketState, TokenAmount]:
+        """Take up to ``amount`` of a party's unlocked escrow; the amount taken."""
+        escrow = BalanceTable(store, self.escrow_table)
+        minimum = BalanceTable(store, self.locked_table).get(addr)
+        taken = escrow.subtract_with_minimum(addr, amount, minimum)
+        return replace(self, escrow_table=escrow.root()), taken
+
+    def balance_covered(self, store: Blockstore, addr: Address, amount_to_lock: TokenAmount) -> bool:
+        """Whether a party's escrow covers what it has locked plus ``amount_to_lock``."""
+        escrow = BalanceTable(store, self.escrow_table).get(addr)
+        locked = BalanceTable(store, self.locked_table).get(addr)
+        return locked + amount_to_lock <= escrow
+
+    def maybe_lock_balance(self, store: Blockstore, addr: Address, amount: TokenAmount) -> MarketState:
+        """Lock ``amount`` more of a party's escrow; USR_INSUFFICIENT_FUNDS if the escrow cannot cover it."""
+        if amount < ZERO:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot lock negative amount {amount.atto}")
+        escrow = BalanceTable(store, self.escrow_table).get(addr)
+        locked = BalanceTable(store, self.locked_table)
+        previous = locked.get(addr)
+        if previous + amount > escrow:
+            raise ActorError(
+                ExitCode.USR_INSUFFICIENT_FUNDS,
+                f"not enough balance to lock for addr {addr}: escrow balance {escrow.atto} < prev locked "
+                f"{previous.atto} + amount {amount.atto}",
+            )
+        locked.add(addr, amount)
+        return replace(self, locked_table=locked.root())
+
+    def lock_client_and_provider_balances(self, store: Blockstore, proposal: DealProposal) -> MarketState:
+        """Lock a new deal's client fee and collateral and its provider collateral, and count them."""
+        state = self.maybe_lock_balance(store, proposal.client, proposal.client_balance_requirement())
+        state = state.maybe_lock_balance(store, proposal.provider, proposal.provider_collateral)
+        return replace(
+            state,
+            total_client_locked_collateral=state.total_client_locked_collateral + proposal.client_collateral,
+            total_client_storage_fee=state.total_client_storage_fee + proposal.total_storage_fee(),
+            total_provider_locked_collateral=state.total_provider_locked_collateral
+            + proposal.provider_collateral,
+        )
+
+    def unlock_balance(
+        self, store: Blockstore, addr: Address, amount: TokenAmount, lock_reason: Reason
+    ) -> MarketState:
+        """Release ``amount`` of a party's locked escrow, taking it off the total ``lock_reason`` names."""
+        if amount < ZERO:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"unlock negative amount: {amount.atto}")
+        locked = BalanceTable(store, self.locked_table)
+        locked.must_subtract(addr, amount)
+        state = replace(self, locked_table=locked.root())
+        if lock_reason is Reason.CLIENT_COLLATERAL:
+            return replace(
+                state, total_client_locked_collateral=state.total_client_locked_collateral - amount
+            )
+        if lock_reason is Reason.CLIENT_STORAGE_FEE:
+            return replace(state, total_client_storage_fee=state.total_client_storage_fee - amount)
+        return replace(
+            state, total_provider_locked_collateral=state.total_provider_locked_collateral - amount
+        )
+
+    def transfer_balance(
+        self, store: Blockstore, from_addr: Address, to_addr: Address, amount: TokenAmount
+    ) -> MarketState:
+        """Pay ``amount`` of the client's locked storage fee into the provider's (unlocked) escrow."""
+        if amount < ZERO:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"transfer negative amount: {amount.atto}")
+        escrow = BalanceTable(store, self.escrow_table)
+        escrow.must_subtract(from_addr, amount)
+        state = self.unlock_balance(store, from_addr, amount, Reason.CLIENT_STORAGE_FEE)
+        escrow.add(to_addr, amount)
+        return replace(state, escrow_table=escrow.root())
+
+    def slash_balance(
+        self, store: Blockstore, addr: Address, amount: TokenAmount, lock_reason: Reason
+    ) -> MarketState:
+        """Remove ``amount`` of a party's locked escrow altogether (the caller burns it)."""
+        if amount < ZERO:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"negative amount to slash: {amount.atto}")
+        escrow = BalanceTable(store, self.escrow_table)
+        escrow.must_subtract(addr, amount)
+        return replace(self, escrow_table=escrow.root()).unlock_balance(store, addr, amount, lock_reason)
+
+    # pending proposals
+
+    def has_pending_deal(self, store: Blockstore, key: CID) -> bool:
+        """Whether a proposal CID is pending (published, not yet processed after activation)."""
+        return PendingProposalsSet(store, self.pending_proposals).has(key)
+
+    def put_pending_deals(self, store: Blockstore, new_pending_deals: Sequence[CID]) -> MarketState:
+        """Mark proposal CIDs pending."""
+        pending = PendingProposalsSet(store, self.pending_proposals)
+        for key in new_pending_deals:
+            pending.put(key)
+        return replace(self, pending_proposals=pending.flush())
+
+    def remove_pending_deal(self, store: Blockstore, key: CID) -> tuple[MarketState, bool]:
+        """Unmark a proposal CID; whether it was pending."""
+        pending = PendingProposalsSet(store, self.pending_proposals)
+        removed = pending.delete(key)
+        return replace(self, pending_proposals=pending.flush()), removed
+
+    # provider sectors
+
+    def put_sector_deal_ids(
+        self, store: Blockstore, provider: int, sector_deal_ids: Sequence[tuple[int, Sequence[int]]]
+    ) -> MarketState:
+        """Add deal IDs to a provider's sectors (merged with those recorded, sorted, without repeats)."""
+        providers = ProviderSectorsMap(store, self._provider_sectors_root())
+        sectors = providers.sector_deals(provider)
+        for sector_number, deals in sector_deal_ids:
+            existing = sectors.get(sector_number) or ()
+            sectors.set(sector_number, sorted(set(deals) | set(existing)))
+        providers.save_sector_deals(provider, sectors)
+        return replace(self, provider_sectors=providers.flush())
+
+    def pop_sector_deal_ids(
+        self, store: Blockstore, provider: int, sector_numbers: Iterable[int]
+    ) -> tuple[MarketState, list[int]]:
+        """Remove these sectors of a provider; the deal IDs they held, in sector order."""
+        providers = ProviderSectorsMap(store, self._provider_sectors_root())
+        sectors = providers.sector_deals(provider)
+        popped: list[int] = []
+        found = False
+        for sector_number in sector_numbers:
+            deals = sectors.delete(sector_number)
+            if deals is not None:
+                popped.extend(deals)
+                found = True
+        if not found:
+            return self, popped
+        providers.save_sector_deals(provider, sectors)
+        return replace(self, provider_sectors=providers.flush()), popped
+
+    def remove_sector_deal_ids(
+        self, store: Blockstore, provider_sector_deal_ids: Mapping[int, Mapping[int, Sequence[int]]]
+    ) -> MarketState:
+        """Remove deal IDs from providers' sectors (a sector left empty goes; missing ones are ignored)."""
+        providers = ProviderSectorsMap(store, self._provider_sectors_root())
+        for provider in sorted(provider_sector_deal_ids):
+            sectors = providers.sector_deals(provider)
+            changed = False
+            to_remove = provider_sector_deal_ids[provider]
+            for sector_number in sorted(to_remove):
+                existing = sectors.get(sector_number)
+                if existing is None:
+                    continue
+                changed = True
+                kept = [d for d in existing if d not in to_remove[sector_number]]
+                if kept:
+                    sectors.set(sector_number, kept)
+                else:
+                    sectors.delete(sector_number)
+            if changed:
+                providers.save_sector_deals(provider, sectors)
+        return replace(self, provider_sectors=providers.flush())
+
+    def _provider_sectors_root(self) -> CID:
+        if self.provider_sectors is None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "market state predates provider sectors")
+        return self.provider_sectors
+
+    # deal life cycle
+
+    def remove_completed_deal(self, store: Blockstore, deal_id: int) -> MarketState:
+        """Delete a finished deal's state and proposal, both of which must exist."""
+        state, removed_state = self.remove_deal_state(store, deal_id)
+        if removed_state is None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "failed to delete deal state: does not exist")
+        state, removed = state.remove_proposal(store, deal_id)
+        if removed is None:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "failed to delete deal proposal: does not exist")
+        return state
+
+    def get_active_deal_or_process_timeout(
+        self, store: Blockstore, curr_epoch: ChainEpoch, deal_id: int, deal_proposal: DealProposal, dcid: CID
+    ) -> tuple[MarketState, LoadDealState]:
+        """A deal's state if it is active; if it never activated and its start epoch has come, clean it up
+        (proposal, pending CID and allocation gone, provider collateral slashed) and say so."""
+        deal_state = self.find_deal_state(store, deal_id)
+        if deal_state is not None:
+            return self, Loaded(deal_state)
+        if curr_epoch < deal_proposal.start_epoch:
+            return self, TooEarly()
+        state, slashed = self.process_deal_init_timed_out(store, deal_proposal)
+        state, deleted = state.remove_proposal(store, deal_id)
+        if deleted is None:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_STATE, f"failed to delete deal {deal_id} proposal {dcid}: does not exist"
+            )
+        state, was_pending = state.remove_pending_deal(store, dcid)
+        if not was_pending:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_STATE,
+                f"failed to delete pending deal {deal_id}: cid {dcid} does not exist",
+            )
+        state, _ = state.remove_pending_deal_allocation_id(store, deal_id)
+        return state, ProposalExpired(slashed)
+
+    def process_deal_update(
+        self, store: Blockstore, state: DealState, deal: DealProposal, deal_cid: CID, epoch: ChainEpoch
+    ) -> tuple[MarketState, TokenAmount, TokenAmount, bool, bool]:
+        """Settle an active deal up to ``epoch``: (state, slashed, payment, completed, remove).
+
+        A deal marked for termination (slash epoch set, a transitional state) is paid to its slash epoch,
+        its remaining fee and client collateral unlocked and its provider collateral slashed; a deal past
+        its end is paid in full and its collaterals unlocked.
+        """
+        ever_updated = state.last_updated_epoch != EPOCH_UNDEFINED
+        ever_slashed = state.slash_epoch != EPOCH_UNDEFINED
+        current = self
+        if not ever_updated:
+            # settlement or cron may already have removed it, so a missing entry is fine
+            current, _ = current.remove_pending_deal(store, deal_cid)
+        if ever_updated and state.last_updated_epoch > epoch:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_STATE, f"deal updated at future epoch {state.last_updated_epoch}"
+            )
+        if deal.start_epoch > epoch:
+            return current, ZERO, ZERO, False, False
+        if ever_slashed:
+            if epoch < state.slash_epoch:
+                raise ActorError(
+                    ExitCode.USR_ILLEGAL_STATE,
+                    f"current epoch less than deal slash epoch {state.slash_epoch}",
+                )
+            if state.slash_epoch > deal.end_epoch:
+                raise ActorError(
+                    ExitCode.USR_ILLEGAL_STATE,
+                    f"deal slash epoch {state.slash_epoch} after deal end {deal.end_epoch}",
+                )
+            payment_end_epoch = state.slash_epoch
+        else:
+            payment_end_epoch = min(deal.end_epoch, epoch)
+        if ever_updated and state.last_updated_epoch > deal.start_epoch:
+            payment_start_epoch = state.last_updated_epoch
+        else:
+            payment_start_epoch = deal.start_epoch
+        elapsed_payment = deal.storage_price_per_epoch * (payment_end_epoch - payment_start_epoch)
+        if elapsed_payment > ZERO:
+            current = current.transfer_balance(store, deal.client, deal.provider, elapsed_payment)
+        if ever_slashed:
+            payment_remaining = deal_get_payment_remaining(deal, state.slash_epoch)
+            current = current.unlock_balance(store, deal.client, payment_remaining, Reason.CLIENT_STORAGE_FEE)
+            current = current.unlock_balance(
+                store, deal.client, deal.client_collateral, Reason.CLIENT_COLLATERAL
+            )
+            slashed = deal.provider_collateral
+            current = current.slash_balance(store, deal.provider, slashed, Reason.PROVIDER_COLLATERAL)
+            return current, slashed, payment_remaining + elapsed_payment, False, True
+        if epoch >= deal.end_epoch:
+            current = current.process_deal_expired(store, deal, state)
+            return current, ZERO, elapsed_payment, True, True
+        return current, ZERO, elapsed_payment, False, False
+
+    def process_slashed_deal(
+        self, store: Blockstore, proposal: DealProposal, state: DealState
+    ) -> tuple[MarketState, TokenAmount]:
+        """Terminate a deal at its slash epoch: pay up to then, return the client's remaining fee and
+        collateral, slash the provider's collateral; the amount slashed."""
+        payment_start_epoch = max(proposal.start_epoch, state.last_updated_epoch)
+        payment_end_epoch = min(proposal.end_epoch, state.slash_epoch)
+        total_payment = proposal.storage_price_per_epoch * max(0, payment_end_epoch - payment_start_epoch)
+        current = self
+        if total_payment > ZERO:
+            current = current.transfer_balance(store, proposal.client, proposal.provider, total_payment)
+        payment_remaining = deal_get_payment_remaining(proposal, state.slash_epoch)
+        current = current.unlock_balance(store, proposal.client, payment_remaining, Reason.CLIENT_STORAGE_FEE)
+        current = current.unlock_balance(
+            store, proposal.client, proposal.client_collateral, Reason.CLIENT_COLLATERAL
+        )
+        slashed = proposal.provider_collateral
+        current = current.slash_balance(store, proposal.provider, slashed, Reason.PROVIDER_COLLATERAL)
+        return current, slashed
+
+    def process_deal_init_timed_out(
+        self, store: Blockstore, deal: DealProposal
+    ) -> tuple[MarketState, TokenAmount]:
+        """A deal not activated by its start epoch: unlock the client's funds, slash the provider's
+        penalty and unlock the rest of its collateral; the amount slashed."""
+        current = self.unlock_balance(store, deal.client, deal.total_storage_fee(), Reason.CLIENT_STORAGE_FEE)
+        current = current.unlock_balance(store, deal.client, deal.client_collateral, Reason.CLIENT_COLLATERAL)
+        amount_slashed = collateral_penalty_for_deal_activation_missed(deal.provider_collateral)
+        amount_remaining = deal.provider_balance_requirement() - amount_slashed
+        current = current.slash_balance(store, deal.provider, amount_slashed, Reason.PROVIDER_COLLATERAL)
+        current = current.unlock_balance(store, deal.provider, amount_remaining, Reason.PROVIDER_COLLATERAL)
+        return current, amount_slashed
+
+    def process_deal_expired(self, store: Blockstore, deal: DealProposal, state: DealState) -> MarketState:
+        """A deal that ran its course: unlock both collaterals."""
+        if state.sector_start_epoch == EPOCH_UNDEFINED:
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "start sector epoch undefined")
+        current = self.unlock_balance(
+            store, deal.provider, deal.provider_collateral, Reason.PROVIDER_COLLATERAL
+        )
+        return current.unlock_balance(store, deal.client, deal.client_collateral, Reason.CLIENT_COLLATERAL)
+
 
 def empty_state(store: Blockstore) -> MarketState:
     """The state builtin-actors' ``State::new`` writes: every table empty, no deals, cron never run."""
@@ -291,3 +751,369 @@ def provider_sectors(store: Blockstore, root: CID) -> Iterator[tuple[int, int, t
             sector = uint_of_key(sector_key, f"market sectors of f0{provider}")
             what = f"deals of f0{provider} sector {sector}"
             yield provider, sector, tuple(as_uint(d, what) for d in as_list(raw, what))
+
+
+# -- the outcomes and helpers of the deal life cycle ----------------------------------------------------
+
+#: A deal that was published once but whose information is gone: cleaned up, or too late to activate.
+EX_DEAL_EXPIRED: Final = ExitCode(FIRST_ACTOR_SPECIFIC_EXIT_CODE)
+
+
+class Reason(Enum):
+    """Which locked total an unlock or slash comes off (builtin-actors ``Reason``)."""
+
+    CLIENT_COLLATERAL = "client collateral"
+    CLIENT_STORAGE_FEE = "client storage fee"
+    PROVIDER_COLLATERAL = "provider collateral"
+
+
+@dataclass(frozen=True, slots=True)
+class TooEarly:
+    """The deal is not active and its start epoch has not come yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalExpired:
+    """The deal was never activated and has now been cleaned up; ``slashed`` is the provider's penalty."""
+
+    slashed: TokenAmount
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The deal is active, in this state."""
+
+    deal_state: DealState
+
+
+#: What :meth:`MarketState.get_active_deal_or_process_timeout` finds (builtin-actors ``LoadDealState``).
+LoadDealState = TooEarly | ProposalExpired | Loaded
+
+
+def deal_get_payment_remaining(deal: DealProposal, slash_epoch: ChainEpoch) -> TokenAmount:
+    """The storage fee a deal terminated at ``slash_epoch`` would still have paid (from the later of the
+    slash and start epochs to its end)."""
+    if slash_epoch > deal.end_epoch:
+        raise ActorError(
+            ExitCode.USR_ILLEGAL_STATE, f"deal slash epoch {slash_epoch} after end epoch {deal.end_epoch}"
+        )
+    duration_remaining = deal.end_epoch - max(slash_epoch, deal.start_epoch)
+    if duration_remaining < 0:
+        raise ActorError(
+            ExitCode.USR_ILLEGAL_STATE, f"deal remaining duration negative: {duration_remaining}"
+        )
+    return deal.storage_price_per_epoch * duration_remaining
+
+
+def get_proposal(proposals: DealArray, deal_id: int, next_id: int) -> DealProposal:
+    """A deal's proposal; EX_DEAL_EXPIRED for an ID once used and since cleaned up, USR_NOT_FOUND for one
+    never published."""
+    found = proposals.get(deal_id)
+    if found is not None:
+        return found
+    if deal_id < next_id:
+        raise ActorError(EX_DEAL_EXPIRED, f"deal {deal_id} expired")
+    raise ActorError(ExitCode.USR_NOT_FOUND, f"no such deal {deal_id}")
+
+
+# -- typed views of the collections (mutable working objects; ``flush``/``root`` gives the new root) ----
+
+
+class DealArray:
+    """The proposals AMT: deal ID -> :class:`DealProposal`."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._amt = Amt(store, root, PROPOSALS_AMT_BIT_WIDTH)
+
+    def get(self, deal_id: int) -> DealProposal | None:
+        """A proposal, or None."""
+        raw = self._amt.get(deal_id)
+        return None if raw is None else DealProposal.from_ipld(raw)
+
+    def set(self, deal_id: int, proposal: DealProposal) -> None:
+        """Store a proposal."""
+        self._amt.set(deal_id, proposal.to_ipld())
+
+    def delete(self, deal_id: int) -> DealProposal | None:
+        """Remove a proposal; the one removed, if any."""
+        found = self.get(deal_id)
+        if found is not None:
+            self._amt.delete(deal_id)
+        return found
+
+    def items(self) -> Iterator[tuple[int, DealProposal]]:
+        """Every (deal ID, proposal), ascending."""
+        for deal_id, raw in self._amt.items():
+            yield deal_id, DealProposal.from_ipld(raw)
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._amt.flush()
+
+
+class DealMetaArray:
+    """The deal states AMT: deal ID -> :class:`DealState`."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._amt = Amt(store, root, STATES_AMT_BIT_WIDTH)
+
+    def get(self, deal_id: int) -> DealState | None:
+        """A deal state, or None."""
+        raw = self._amt.get(deal_id)
+        return None if raw is None else DealState.from_ipld(raw)
+
+    def set(self, deal_id: int, deal_state: DealState) -> None:
+        """Store a deal state."""
+        self._amt.set(deal_id, deal_state.to_ipld())
+
+    def delete(self, deal_id: int) -> DealState | None:
+        """Remove a deal state; the one removed, if any."""
+        found = self.get(deal_id)
+        if found is not None:
+            self._amt.delete(deal_id)
+        return found
+
+    def items(self) -> Iterator[tuple[int, DealState]]:
+        """Every (deal ID, state), ascending."""
+        for deal_id, raw in self._amt.items():
+            yield deal_id, DealState.from_ipld(raw)
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._amt.flush()
+
+
+class BalanceTable:
+    """An escrow or locked table: address -> token amount (builtin-actors ``BalanceTable``)."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._hamt = Hamt(store, root, BALANCE_TABLE_BIT_WIDTH)
+
+    def get(self, key: Address) -> TokenAmount:
+        """A party's amount (zero if absent)."""
+        raw = self._hamt.get(bytes(key))
+        return ZERO if raw is None else TokenAmount(as_bigint(raw, f"market balance of {key}"))
+
+    def add(self, key: Address, value: TokenAmount) -> None:
+        """Add (or, negative, take) ``value``; USR_ILLEGAL_ARGUMENT if the balance would go negative."""
+        previous = self.get(key)
+        total = previous + value
+        if total < ZERO:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_ARGUMENT,
+                f"negative balance for {key} adding {value.atto} to {previous.atto}",
+            )
+        # builtin-actors deletes an entry that falls to zero, but stores a zero added to an absent one
+        if total == ZERO and previous != ZERO:
+            self._hamt.delete(bytes(key))
+        else:
+            self._hamt.set(bytes(key), total.to_bytes())
+
+    def subtract_with_minimum(self, key: Address, req: TokenAmount, floor: TokenAmount) -> TokenAmount:
+        """Take up to ``req`` without going below ``floor``; the amount taken."""
+        available = max(ZERO, self.get(key) - floor)
+        taken = min(available, req)
+        if taken > ZERO:
+            self.add(key, -taken)
+        return taken
+
+    def must_subtract(self, key: Address, req: TokenAmount) -> None:
+        """Take exactly ``req``; USR_ILLEGAL_ARGUMENT if the balance is smaller."""
+        previous = self.get(key)
+        if req > previous:
+            raise ActorError(
+                ExitCode.USR_ILLEGAL_ARGUMENT,
+                f"negative balance for {key} subtracting {req.atto} from {previous.atto}",
+            )
+        self.add(key, -req)
+
+    def items(self) -> Iterator[tuple[Address, TokenAmount]]:
+        """Every (address, amount)."""
+        for key, raw in self._hamt.items():
+            try:
+                address = Address.from_bytes(key)
+            except DecodeError as e:
+                raise DecodeError(f"market balance table key {key.hex()}: {e.reason}") from None
+            yield address, TokenAmount(as_bigint(raw, f"market balance of {address}"))
+
+    def total(self) -> TokenAmount:
+        """The sum of all balances."""
+        total = ZERO
+        for _, amount in self.items():
+            total = total + amount
+        return total
+
+    def root(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()
+
+
+class PendingProposalsSet:
+    """The set of pending proposal CIDs (HAMT keyed by the CID's bytes, null values)."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def has(self, key: CID) -> bool:
+        """Whether ``key`` is in the set."""
+        return bytes(key) in self._hamt
+
+    def put(self, key: CID) -> None:
+        """Add ``key``."""
+        self._hamt.set(bytes(key), None)
+
+    def delete(self, key: CID) -> bool:
+        """Remove ``key``; whether it was there."""
+        return self._hamt.delete(bytes(key))
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()
+
+
+class DealOpsByEpoch:
+    """Deal IDs scheduled for cron by epoch: a HAMT of epoch -> root of a HAMT set of deal IDs."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._store = store
+        self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def _inner(self, epoch: int) -> Hamt | None:
+        raw = self._hamt.get(int_key(epoch))
+        if raw is None:
+            return None
+        return Hamt(self._store, as_cid(raw, f"market deal ops at epoch {epoch}"), HAMT_BIT_WIDTH)
+
+    def get(self, epoch: int) -> list[int]:
+        """The deal IDs scheduled at ``epoch``, in the set's order."""
+        inner = self._inner(epoch)
+        return [] if inner is None else [uint_of_key(k, "market deal ops set") for k in inner]
+
+    def put(self, epoch: int, deal_id: int) -> None:
+        """Schedule one deal."""
+        self.put_many(epoch, (deal_id,))
+
+    def put_many(self, epoch: int, deal_ids: Iterable[int]) -> None:
+        """Schedule deals at ``epoch``."""
+        inner = self._inner(epoch) or Hamt(self._store, bit_width=HAMT_BIT_WIDTH)
+        for deal_id in deal_ids:
+            inner.set(uint_key(deal_id), None)
+        self._hamt.set(int_key(epoch), inner.flush())
+
+    def remove_all(self, epoch: int) -> None:
+        """Drop everything scheduled at ``epoch``."""
+        self._hamt.delete(int_key(epoch))
+
+    def epochs(self) -> Iterator[ChainEpoch]:
+        """The epochs that have a schedule, in HAMT order."""
+        for key in self._hamt:
+            yield ChainEpoch(int_of_key(key, "market deal ops"))
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()
+
+
+class PendingDealAllocationsMap:
+    """Deal ID -> verified-registry allocation ID, for verified deals not yet activated."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def get(self, deal_id: int) -> int | None:
+        """A deal's allocation ID, or None."""
+        raw = self._hamt.get(uint_key(deal_id))
+        return None if raw is None else as_uint(raw, f"allocation ID of deal {deal_id}")
+
+    def set(self, deal_id: int, allocation_id: int) -> None:
+        """Record a deal's allocation ID."""
+        self._hamt.set(uint_key(deal_id), allocation_id)
+
+    def delete(self, deal_id: int) -> int | None:
+        """Remove a deal's entry; its allocation ID, if it had one."""
+        found = self.get(deal_id)
+        if found is not None:
+            self._hamt.delete(uint_key(deal_id))
+        return found
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        """Every (deal ID, allocation ID)."""
+        for key, raw in self._hamt.items():
+            deal_id = uint_of_key(key, "market pending allocation")
+            yield deal_id, as_uint(raw, f"allocation ID of deal {deal_id}")
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()
+
+
+class SectorDealsMap:
+    """One provider's sectors: sector number -> the deal IDs in it."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def get(self, sector_number: int) -> list[int] | None:
+        """A sector's deal IDs, or None."""
+        raw = self._hamt.get(uint_key(sector_number))
+        if raw is None:
+            return None
+        what = f"deals of sector {sector_number}"
+        return [as_uint(d, what) for d in as_list(raw, what)]
+
+    def set(self, sector_number: int, deal_ids: Sequence[int]) -> None:
+        """Record a sector's deal IDs."""
+        self._hamt.set(uint_key(sector_number), list(deal_ids))
+
+    def delete(self, sector_number: int) -> list[int] | None:
+        """Remove a sector; its deal IDs, if it had an entry."""
+        found = self.get(sector_number)
+        if found is not None:
+            self._hamt.delete(uint_key(sector_number))
+        return found
+
+    def is_empty(self) -> bool:
+        """Whether no sector is recorded."""
+        return next(iter(self._hamt), None) is None
+
+    def items(self) -> Iterator[tuple[int, list[int]]]:
+        """Every (sector number, deal IDs)."""
+        for key, raw in self._hamt.items():
+            sector = uint_of_key(key, "market sector deals")
+            what = f"deals of sector {sector}"
+            yield sector, [as_uint(d, what) for d in as_list(raw, what)]
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()
+
+
+class ProviderSectorsMap:
+    """Provider actor ID -> root of its :class:`SectorDealsMap`."""
+
+    def __init__(self, store: Blockstore, root: CID | None = None) -> None:
+        self._store = store
+        self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def sector_deals(self, provider: int) -> SectorDealsMap:
+        """A provider's sectors (empty if it has none); builtin-actors ``load_provider_sector_deals``."""
+        raw = self._hamt.get(uint_key(provider))
+        if raw is None:
+            return SectorDealsMap(self._store)
+        return SectorDealsMap(self._store, as_cid(raw, f"market sectors of f0{provider}"))
+
+    def save_sector_deals(self, provider: int, sector_deals: SectorDealsMap) -> None:
+        """Store a provider's sectors, dropping the provider when it has none left."""
+        if sector_deals.is_empty():
+            self._hamt.delete(uint_key(provider))
+        else:
+            self._hamt.set(uint_key(provider), sector_deals.flush())
+
+    def providers(self) -> Iterator[int]:
+        """The providers with sectors recorded."""
+        for key in self._hamt:
+            yield uint_of_key(key, "market provider sectors")
+
+    def flush(self) -> CID:
+        """Write changes; the root."""
+        return self._hamt.flush()

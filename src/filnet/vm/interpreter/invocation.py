@@ -158,7 +158,7 @@ class CallManager:
             # The FVM treats an actor whose code it cannot run as fatal (``call_manager`` aborts with "actor
             # not found"), not as a message failure: no receipt, the node stops. Name who and what.
             where = f"method {method} of {name} actor {receiver} (code {actor.code})"
-            raise NotFound(f"cannot run {where}: {e}") from None
+            raise dispatch.FatalVMError(f"cannot run {where}: {e}") from None
         rt = InvocationRuntime(self, caller, receiver, value)
         try:
             return code.invoke(rt, method, params)
@@ -256,6 +256,13 @@ class InvocationRuntime(RuntimeChecks):
     def builtin_actor_name(self, code: CID) -> str | None:
         """The name of ``code`` in the state's manifest."""
         return self._machine.manifest.name_of(code)
+
+    def get_code_cid_for_type(self, actor_name: str) -> CID:
+        """The code of ``actor_name`` in the state's manifest (every manifest lists every builtin actor)."""
+        code = self._machine.manifest.code_of(actor_name)
+        if code is None:
+            raise ActorError(ExitCode.USR_ASSERTION_FAILED, f"the manifest has no {actor_name} actor")
+        return code
 
     def actor_balance(self, address: Address) -> TokenAmount | None:
         """The balance of the actor at ``address``."""

@@ -1,0 +1,1 @@
+"""Tests of the storage power actor, after builtin-actors' ``actors/power/tests``."""
