@@ -131,7 +131,9 @@ def stack(batch_returns: Sequence[BatchReturn]) -> BatchReturn:
     base = batch_returns[0]
     for nxt in batch_returns[1:]:
         if base.success_count != nxt.size():
-            raise InvalidInput(f"can't stack batch of {nxt.size()} on batch with {base.success_count} successes")
+            raise InvalidInput(
+                f"can't stack batch of {nxt.size()} on batch with {base.success_count} successes"
+            )
         success_indices = [i for i, code in enumerate(base.codes()) if code is ExitCode.OK]
         new_fails = [FailCode(success_indices[f.idx], f.code) for f in nxt.fail_codes]
         merged = sorted((*base.fail_codes, *new_fails), key=lambda f: f.idx)

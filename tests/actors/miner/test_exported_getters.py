@@ -142,3 +142,17 @@ def test_sector_location_and_status() -> None:
     )
     other = SectorLocation((dl_idx + 1) % 48, 0).encode()
     expect_abort(rt, ExitCode.USR_NOT_FOUND, lambda: _valid(rt, 0, SectorStatusCode.ACTIVE, other))
+
+
+def test_negative_location_indices_are_huge_unsigned_ones() -> None:
+    h, rt, _ = setup_proven(1)
+    dl_idx, _, _, _ = h.find_sector(rt, 0)
+    active = SectorStatusCode.ACTIVE
+    bad_deadline = SectorLocation(-5, 0).encode()
+    expect_abort(
+        rt, ExitCode.USR_ILLEGAL_ARGUMENT, lambda: _valid(rt, 0, active, bad_deadline), "invalid deadline"
+    )
+    mixed = SectorLocation(dl_idx, -1).encode()
+    expect_abort(rt, ExitCode.USR_ILLEGAL_ARGUMENT, lambda: _valid(rt, 0, active, mixed), "both be NO")
+    absent = SectorLocation(dl_idx, -2).encode()
+    expect_abort(rt, ExitCode.USR_NOT_FOUND, lambda: _valid(rt, 0, active, absent), "no partition")

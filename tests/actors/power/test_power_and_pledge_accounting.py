@@ -47,7 +47,7 @@ def test_power_and_pledge_accounted_below_threshold(h: Harness) -> None:
 
 def test_power_accounting_crossing_threshold(h: Harness) -> None:
     unit = h.power_unit
-    assert SMALL < unit
+    assert unit > SMALL
     _create(h, MINER1, MINER2, MINER3, MINER4, MINER5)
     # QA power is 10x raw power, to show the threshold looks at raw power alone.
     h.update_claimed_power(MINER1, SMALL, 10 * SMALL)

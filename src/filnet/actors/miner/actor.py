@@ -736,11 +736,14 @@ def validate_sector_status(rt: Runtime, raw: bytes) -> bytes:
         if state.get_sector(rt.store, number) is None:
             return ValidateSectorStatusReturn(params.status is SectorStatusCode.DEAD).encode()
         raise ActorError(ExitCode.USR_NOT_FOUND, f"sector {number} not found at NO_DEADLINE, NO_PARTITION")
-    if location.deadline < 0 or location.partition < 0:
-        # Rust casts the i64 to u64: a negative index is far out of range.
-        raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, f"invalid deadline index {location.deadline}")
+    # builtin-actors casts the indices to u64, so a negative one is a huge index: past the deadlines, and
+    # an absent partition (-1 itself, the one index an AMT cannot hold, is NO_PARTITION, refused above).
+    if location.deadline < 0:
+        raise ActorError(
+            ExitCode.USR_ILLEGAL_ARGUMENT, f"invalid deadline index {location.deadline % (1 << 64)}"
+        )
     deadline = state.load_deadlines(rt.store).load_deadline(rt.store, location.deadline)
-    partition = deadline.load_partition(rt.store, location.partition)
+    partition = deadline.load_partition(rt.store, location.partition % (1 << 64))
     if number not in partition.sectors:
         raise ActorError(
             ExitCode.USR_NOT_FOUND,

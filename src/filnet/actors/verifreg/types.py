@@ -357,7 +357,8 @@ class ClaimAllocationsParams(CborTuple):
         sectors, all_or_nothing = fields(raw, 2, "ClaimAllocationsParams")
         return cls(
             tuple(
-                SectorAllocationClaims.from_ipld(s) for s in as_list(sectors, "ClaimAllocationsParams.sectors")
+                SectorAllocationClaims.from_ipld(s)
+                for s in as_list(sectors, "ClaimAllocationsParams.sectors")
             ),
             as_bool(all_or_nothing, "ClaimAllocationsParams.all_or_nothing"),
         )
@@ -397,7 +398,8 @@ class ClaimAllocationsReturn(CborTuple):
         return cls(
             BatchReturn.from_ipld(results),
             tuple(
-                SectorClaimSummary.from_ipld(c) for c in as_list(claims, "ClaimAllocationsReturn.sector_claims")
+                SectorClaimSummary.from_ipld(c)
+                for c in as_list(claims, "ClaimAllocationsReturn.sector_claims")
             ),
         )
 
@@ -463,7 +465,9 @@ class GetClaimsParams(CborTuple):
     def from_ipld(cls, raw: Any) -> GetClaimsParams:
         """Parse the CBOR tuple."""
         provider, ids = fields(raw, 2, "GetClaimsParams")
-        return cls(ActorID(as_uint(provider, "GetClaimsParams.provider")), _ids(ids, "GetClaimsParams.claim_ids"))
+        return cls(
+            ActorID(as_uint(provider, "GetClaimsParams.provider")), _ids(ids, "GetClaimsParams.claim_ids")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,9 +603,12 @@ class AllocationRequests(CborTuple):
         """Parse the CBOR tuple."""
         allocations, extensions = fields(raw, 2, "AllocationRequests")
         return cls(
-            tuple(AllocationRequest.from_ipld(a) for a in as_list(allocations, "AllocationRequests.allocations")),
             tuple(
-                ClaimExtensionRequest.from_ipld(e) for e in as_list(extensions, "AllocationRequests.extensions")
+                AllocationRequest.from_ipld(a) for a in as_list(allocations, "AllocationRequests.allocations")
+            ),
+            tuple(
+                ClaimExtensionRequest.from_ipld(e)
+                for e in as_list(extensions, "AllocationRequests.extensions")
             ),
         )
 
@@ -617,7 +624,11 @@ class AllocationsResponse(CborTuple):
 
     def to_ipld(self) -> list[Any]:
         """The CBOR tuple."""
-        return [self.allocation_results.to_ipld(), self.extension_results.to_ipld(), list(self.new_allocations)]
+        return [
+            self.allocation_results.to_ipld(),
+            self.extension_results.to_ipld(),
+            list(self.new_allocations),
+        ]
 
     @classmethod
     def from_ipld(cls, raw: Any) -> AllocationsResponse:
