@@ -11,9 +11,11 @@ from abc import ABC, abstractmethod
 from typing import Any, Final, Self
 
 from filnet.core.address import Address
-from filnet.core.token import decode_bigint, encode_bigint
-from filnet.errors import DecodeError
+from filnet.core.token import TokenAmount, decode_bigint, encode_bigint
+from filnet.core.types import ChainEpoch
+from filnet.errors import DecodeError, InvalidInput
 from filnet.ipld import dagcbor
+from filnet.ipld.bitfield import BitField
 from filnet.ipld.cid import CID
 from filnet.ipld.varint import decode_uvarint, encode_uvarint
 
@@ -108,6 +110,24 @@ def as_bool(raw: Any, what: str) -> bool:
     return raw
 
 
+def as_token(raw: Any, what: str) -> TokenAmount:
+    """A token amount field (BigInt bytes)."""
+    return TokenAmount(as_bigint(raw, what))
+
+
+def as_epoch(raw: Any, what: str) -> ChainEpoch:
+    """An epoch field."""
+    return ChainEpoch(as_int(raw, what))
+
+
+def as_bitfield(raw: Any, what: str) -> BitField:
+    """A bitfield field (its RLE+ bytes)."""
+    try:
+        return BitField.decode(as_bytes(raw, what))
+    except InvalidInput as e:
+        raise DecodeError(f"{what}: {e}") from None
+
+
 class CborTuple(ABC):
     """Base of dataclasses carried as CBOR tuples: ``encode``/``decode`` from ``to_ipld``/``from_ipld``."""
 
@@ -157,3 +177,27 @@ def int_of_key(key: bytes, what: str) -> int:
     """Inverse of :func:`int_key`."""
     zigzag = uint_of_key(key, what)
     return (zigzag >> 1) ^ -(zigzag & 1)
+
+
+class Transparent(ABC):
+    """Base of serde-transparent newtypes: the CBOR value is the one field's value, not a tuple."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def to_ipld(self) -> Any:
+        """The single field's data-model value."""
+
+    @classmethod
+    @abstractmethod
+    def from_ipld(cls, raw: Any) -> Self:
+        """Parse the single field's value."""
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        """Parse DAG-CBOR bytes, naming the type on failure."""
+        return cls.from_ipld(decode_block(data, cls.__name__))
+
+    def encode(self) -> bytes:
+        """DAG-CBOR bytes."""
+        return dagcbor.encode(self.to_ipld())

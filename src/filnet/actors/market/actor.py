@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import wraps
 from typing import Any, Final, TypeVar
 
 from filnet.actors import manifest
@@ -24,7 +23,7 @@ from filnet.actors.account.methods import Method as AccountMethod
 from filnet.actors.batch_return import BatchReturnGen
 from filnet.actors.datacap.methods import Method as DatacapMethod
 from filnet.actors.datacap.types import TransferFromParams, TransferFromReturn
-from filnet.actors.encoding import as_bool, as_uint
+from filnet.actors.encoding import as_bool, as_token, as_uint
 from filnet.actors.market import emit
 from filnet.actors.market.methods import Method
 from filnet.actors.market.policy import (
@@ -86,7 +85,6 @@ from filnet.actors.market.types import (
     VerifyDealsForActivationReturn,
     WithdrawBalanceParams,
     WithdrawBalanceReturn,
-    as_token,
 )
 from filnet.actors.miner.types import (
     GetControlAddressesReturn,
@@ -113,7 +111,7 @@ from filnet.actors.singletons import (
 )
 from filnet.actors.verifreg.types import AllocationRequest, AllocationRequests, AllocationsResponse
 from filnet.core.address import Address, Protocol
-from filnet.core.frc42 import FIRST_EXPORTED_METHOD, method_number
+from filnet.core.frc42 import method_number
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.errors import DecodeError, FilnetError
@@ -139,34 +137,6 @@ _SEAL_PROOF_TYPES: Final = 20
 #: whose cron has not run for a while) by the scheduled epochs in that span: the same deals, in the same
 #: order, without a HAMT lookup for every empty epoch.
 _CRON_EPOCH_SCAN_LIMIT: Final = 128
-
-
-def _guard(method: int, handler: Handler) -> Handler:
-    """A handler that keeps its internal (non-exported) method to built-in callers and whose stray store
-    or decode failures (broken state) abort with USR_ILLEGAL_STATE."""
-
-    @wraps(handler)
-    def run(rt: Runtime, raw: bytes) -> bytes:
-        if method < FIRST_EXPORTED_METHOD:
-            restrict_internal_api(rt, method)
-        try:
-            return handler(rt, raw)
-        except ActorError:
-            raise
-        except FilnetError as e:
-            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"market state: {e}") from None
-
-    return run
-
-
-def restrict_internal_api(rt: Runtime, method: int) -> None:
-    """USR_FORBIDDEN unless the caller is a built-in actor other than an EVM contract (builtin-actors
-    ``restrict_internal_api``, run by its dispatch before any method below the exported range)."""
-    name = rt.actor_name(rt.caller)
-    if name is None:
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"no code for caller {rt.caller} of method {method}")
-    if name == manifest.EVM:
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {rt.caller} of method {method} must be built-in")
 
 
 def _return_block(data: bytes, parse: Callable[[Any], T], what: str) -> T:
@@ -1181,7 +1151,7 @@ def get_deal_sector(rt: Runtime, raw: bytes) -> bytes:
 ACTOR = ActorCode(
     manifest.MARKET,
     {
-        method: _guard(method, handler)
+        int(method): handler
         for method, handler in {
             Method.CONSTRUCTOR: constructor,
             Method.ADD_BALANCE: add_balance,

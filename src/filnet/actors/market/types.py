@@ -10,23 +10,25 @@ label ``str | bytes`` (builtin-actors ``Label``, a CBOR text or byte string). :c
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from filnet.actors.batch_return import BatchReturn
 from filnet.actors.encoding import (
     CborTuple,
+    Transparent,
     as_address,
     as_bigint,
+    as_bitfield,
     as_bool,
     as_bytes,
     as_cid,
+    as_epoch,
     as_int,
     as_list,
+    as_token,
     as_uint,
     bigint,
-    decode_block,
     fields,
 )
 from filnet.actors.market.state import EX_DEAL_EXPIRED as EX_DEAL_EXPIRED
@@ -37,7 +39,6 @@ from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.crypto.signature import Signature
 from filnet.errors import DecodeError, InvalidInput
-from filnet.ipld import dagcbor
 from filnet.ipld.bitfield import BitField
 from filnet.ipld.cid import CID
 from filnet.vm.exit_codes import FIRST_ACTOR_SPECIFIC_EXIT_CODE, ExitCode
@@ -50,52 +51,11 @@ EX_DEAL_NOT_ACTIVATED: Final = ExitCode(FIRST_ACTOR_SPECIFIC_EXIT_CODE + 1)
 MARKET_NOTIFY_DEAL_METHOD: Final = method_number("MarketNotifyDeal")
 
 
-class _Transparent(ABC):
-    """Base of serde-transparent newtypes: the CBOR value is the one field's value, not a tuple."""
-
-    __slots__ = ()
-
-    @abstractmethod
-    def to_ipld(self) -> Any:
-        """The single field's data-model value."""
-
-    @classmethod
-    @abstractmethod
-    def from_ipld(cls, raw: Any) -> Self:
-        """Parse the single field's value."""
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        """Parse DAG-CBOR bytes, naming the type on failure."""
-        return cls.from_ipld(decode_block(data, cls.__name__))
-
-    def encode(self) -> bytes:
-        """DAG-CBOR bytes."""
-        return dagcbor.encode(self.to_ipld())
-
-
-def as_bitfield(raw: Any, what: str) -> BitField:
-    """A bitfield field (its RLE+ bytes)."""
-    try:
-        return BitField.decode(as_bytes(raw, what))
-    except InvalidInput as e:
-        raise DecodeError(f"{what}: {e}") from None
-
-
 def as_label(raw: Any, what: str) -> str | bytes:
     """A deal label: a text or a byte string."""
     if not isinstance(raw, str | bytes):
         raise DecodeError(f"{what}: expected text or bytes, got {type(raw).__name__}")
     return raw
-
-
-def as_token(raw: Any, what: str) -> TokenAmount:
-    """A token amount field."""
-    return TokenAmount(as_bigint(raw, what))
-
-
-def _as_epoch(raw: Any, what: str) -> ChainEpoch:
-    return ChainEpoch(as_int(raw, what))
 
 
 def _as_ids(raw: Any, what: str) -> tuple[int, ...]:
@@ -106,7 +66,7 @@ def _as_ids(raw: Any, what: str) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class AddBalanceParams(_Transparent):
+class AddBalanceParams(Transparent):
     """The party (client or provider) whose escrow receives the value sent (transparent: an address)."""
 
     provider_or_client: Address
@@ -143,7 +103,7 @@ class WithdrawBalanceParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawBalanceReturn(_Transparent):
+class WithdrawBalanceReturn(Transparent):
     """What was withdrawn (transparent: a token amount)."""
 
     amount_withdrawn: TokenAmount
@@ -159,7 +119,7 @@ class WithdrawBalanceReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetBalanceParams(_Transparent):
+class GetBalanceParams(Transparent):
     """The party whose escrow to read (transparent: an address)."""
 
     account: Address
@@ -302,7 +262,7 @@ class SectorDeals(CborTuple):
         return cls(
             as_uint(number, "SectorDeals.sector_number"),
             as_int(kind, "SectorDeals.sector_type"),
-            _as_epoch(expiry, "SectorDeals.sector_expiry"),
+            as_epoch(expiry, "SectorDeals.sector_expiry"),
             _as_ids(deal_ids, "SectorDeals.deal_ids"),
         )
 
@@ -489,7 +449,7 @@ class OnMinerSectorsTerminateParams(CborTuple):
         """Parse the CBOR tuple."""
         epoch, sectors = fields(raw, 2, "OnMinerSectorsTerminateParams")
         return cls(
-            _as_epoch(epoch, "OnMinerSectorsTerminateParams.epoch"),
+            as_epoch(epoch, "OnMinerSectorsTerminateParams.epoch"),
             as_bitfield(sectors, "OnMinerSectorsTerminateParams.sectors"),
         )
 
@@ -498,7 +458,7 @@ class OnMinerSectorsTerminateParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class DealQueryParams(_Transparent):
+class DealQueryParams(Transparent):
     """The deal a getter asks about (transparent: a deal ID)."""
 
     id: int
@@ -548,7 +508,7 @@ class GetDealDataCommitmentReturn(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealClientReturn(_Transparent):
+class GetDealClientReturn(Transparent):
     """A deal's client (transparent: an actor ID)."""
 
     client: int
@@ -564,7 +524,7 @@ class GetDealClientReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealProviderReturn(_Transparent):
+class GetDealProviderReturn(Transparent):
     """A deal's provider (transparent: an actor ID)."""
 
     provider: int
@@ -580,7 +540,7 @@ class GetDealProviderReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealLabelReturn(_Transparent):
+class GetDealLabelReturn(Transparent):
     """A deal's label (transparent: text or bytes)."""
 
     label: str | bytes
@@ -611,12 +571,12 @@ class GetDealTermReturn(CborTuple):
         """Parse the CBOR tuple."""
         start, duration = fields(raw, 2, "GetDealTermReturn")
         return cls(
-            _as_epoch(start, "GetDealTermReturn.start"), _as_epoch(duration, "GetDealTermReturn.duration")
+            as_epoch(start, "GetDealTermReturn.start"), as_epoch(duration, "GetDealTermReturn.duration")
         )
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealTotalPriceReturn(_Transparent):
+class GetDealTotalPriceReturn(Transparent):
     """What the client pays the provider over the whole deal (transparent: a token amount)."""
 
     total_price: TokenAmount
@@ -632,7 +592,7 @@ class GetDealTotalPriceReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealClientCollateralReturn(_Transparent):
+class GetDealClientCollateralReturn(Transparent):
     """A deal's client collateral (transparent: a token amount)."""
 
     collateral: TokenAmount
@@ -648,7 +608,7 @@ class GetDealClientCollateralReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealProviderCollateralReturn(_Transparent):
+class GetDealProviderCollateralReturn(Transparent):
     """A deal's provider collateral (transparent: a token amount)."""
 
     collateral: TokenAmount
@@ -664,7 +624,7 @@ class GetDealProviderCollateralReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealVerifiedReturn(_Transparent):
+class GetDealVerifiedReturn(Transparent):
     """Whether a deal is verified (transparent: a boolean)."""
 
     verified: bool
@@ -695,13 +655,13 @@ class GetDealActivationReturn(CborTuple):
         """Parse the CBOR tuple."""
         activated, terminated = fields(raw, 2, "GetDealActivationReturn")
         return cls(
-            _as_epoch(activated, "GetDealActivationReturn.activated"),
-            _as_epoch(terminated, "GetDealActivationReturn.terminated"),
+            as_epoch(activated, "GetDealActivationReturn.activated"),
+            as_epoch(terminated, "GetDealActivationReturn.terminated"),
         )
 
 
 @dataclass(frozen=True, slots=True)
-class GetDealSectorReturn(_Transparent):
+class GetDealSectorReturn(Transparent):
     """The provider's sector holding a deal (transparent: a sector number)."""
 
     sector: int
@@ -720,7 +680,7 @@ class GetDealSectorReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class SettleDealPaymentsParams(_Transparent):
+class SettleDealPaymentsParams(Transparent):
     """The deals to settle (transparent: a bitfield of deal IDs)."""
 
     deal_ids: BitField

@@ -16,7 +16,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import replace
-from functools import wraps
 
 from filnet.actors import manifest
 from filnet.actors.encoding import as_uint
@@ -92,10 +91,9 @@ from filnet.actors.miner.types import (
 from filnet.actors.shared import METHOD_SEND
 from filnet.actors.singletons import INIT_ACTOR, REWARD_ACTOR
 from filnet.core.address import Address, Protocol
-from filnet.core.frc42 import FIRST_EXPORTED_METHOD
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ChainEpoch
-from filnet.errors import DecodeError, FilnetError
+from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
 from filnet.params.network import EPOCHS_IN_DAY, ActorPolicy
 from filnet.vm.dispatch import ActorCode, Handler
@@ -821,44 +819,4 @@ _METHODS: dict[int, Handler] = {
 }
 
 
-def restrict_internal_api(rt: Runtime, method: int) -> None:
-    """USR_FORBIDDEN when a method below the FRC-42 range is called by anything but a built-in actor
-    other than an EVM contract (builtin-actors ``restrict_internal_api``, run by its dispatch first)."""
-    if method >= FIRST_EXPORTED_METHOD:
-        return
-    name = rt.actor_name(rt.caller)
-    if name is None:
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"no code for caller {rt.caller} of method {method}")
-    if name in (manifest.EVM, manifest.UNKNOWN):
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {rt.caller} of method {method} must be built-in")
-
-
-def _guard(method: int, handler: Handler) -> Handler:
-    """``handler`` behind the internal-API restriction, with a state that does not load or decode
-    aborting with USR_ILLEGAL_STATE rather than escaping as a Python error."""
-
-    @wraps(handler)
-    def run(rt: Runtime, raw: bytes) -> bytes:
-        restrict_internal_api(rt, method)
-        try:
-            return handler(rt, raw)
-        except ActorError:
-            raise
-        except FilnetError as e:
-            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"miner state: {e}") from None
-
-    return run
-
-
-def _unknown_method(rt: Runtime, method: int, raw: bytes) -> bytes:
-    """A method the miner lacks (ProveReplicaUpdates3, ProveCommitSectorsNI, retired numbers): restricted
-    first, then USR_UNHANDLED_MESSAGE, as builtin-actors' dispatch answers."""
-    restrict_internal_api(rt, method)
-    raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {method}")
-
-
-ACTOR = ActorCode(
-    manifest.MINER,
-    {int(method): _guard(int(method), handler) for method, handler in _METHODS.items()},
-    _unknown_method,
-)
+ACTOR = ActorCode(manifest.MINER, {int(method): handler for method, handler in _METHODS.items()})

@@ -13,7 +13,6 @@ the state modules (:mod:`filnet.actors.miner.sectors`, :mod:`filnet.actors.miner
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Final, Self
@@ -21,16 +20,19 @@ from typing import Any, Final, Self
 from filnet.actors.batch_return import BatchReturn
 from filnet.actors.encoding import (
     CborTuple,
+    Transparent,
     as_address,
     as_bigint,
+    as_bitfield,
     as_bool,
     as_bytes,
     as_cid,
+    as_epoch,
     as_int,
     as_list,
+    as_token,
     as_uint,
     bigint,
-    decode_block,
     fields,
 )
 from filnet.actors.miner.beneficiary import BeneficiaryTerm, PendingBeneficiaryChange
@@ -40,7 +42,6 @@ from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.errors import DecodeError
-from filnet.ipld import dagcbor
 from filnet.ipld.bitfield import BitField
 from filnet.ipld.cid import CID
 from filnet.proofs.onchain import PoStProof
@@ -53,48 +54,6 @@ CRON_EVENT_PROCESS_EARLY_TERMINATIONS: Final = 2
 #: ``SectorLocation`` fields of a sector that is in no deadline or partition.
 NO_DEADLINE: Final = -1
 NO_PARTITION: Final = -1
-
-
-class _Transparent(ABC):
-    """Base of serde-transparent newtypes: the CBOR value is the one field's value, not a tuple."""
-
-    __slots__ = ()
-
-    @abstractmethod
-    def to_ipld(self) -> Any:
-        """The single field's data-model value."""
-
-    @classmethod
-    @abstractmethod
-    def from_ipld(cls, raw: Any) -> Self:
-        """Parse the single field's value."""
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        """Parse DAG-CBOR bytes, naming the type on failure."""
-        return cls.from_ipld(decode_block(data, cls.__name__))
-
-    def encode(self) -> bytes:
-        """DAG-CBOR bytes."""
-        return dagcbor.encode(self.to_ipld())
-
-
-def as_token(raw: Any, what: str) -> TokenAmount:
-    """A token amount field."""
-    return TokenAmount(as_bigint(raw, what))
-
-
-def as_epoch(raw: Any, what: str) -> ChainEpoch:
-    """An epoch field."""
-    return ChainEpoch(as_int(raw, what))
-
-
-def as_bitfield(raw: Any, what: str) -> BitField:
-    """A bitfield field (RLE+ bytes)."""
-    try:
-        return BitField.decode(as_bytes(raw, what))
-    except DecodeError as e:
-        raise DecodeError(f"{what}: {e.reason}") from None
 
 
 def _addresses(raw: Any, what: str) -> tuple[Address, ...]:
@@ -210,7 +169,7 @@ class ChangeWorkerAddressParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeOwnerAddressParams(_Transparent):
+class ChangeOwnerAddressParams(Transparent):
     """The proposed (or confirming) owner (transparent: an address)."""
 
     new_owner: Address
@@ -555,7 +514,7 @@ class ProveCommitSectors3Params(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ProveCommitSectors3Return(_Transparent):
+class ProveCommitSectors3Return(Transparent):
     """Which sector activations succeeded (transparent: a ``BatchReturn``)."""
 
     activation_results: BatchReturn
@@ -647,7 +606,7 @@ class ProveReplicaUpdates3Params(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ProveReplicaUpdates3Return(_Transparent):
+class ProveReplicaUpdates3Return(Transparent):
     """Which replica updates succeeded (transparent: a ``BatchReturn``)."""
 
     activation_results: BatchReturn
@@ -737,7 +696,7 @@ class ProveCommitSectorsNIParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ProveCommitSectorsNIReturn(_Transparent):
+class ProveCommitSectorsNIReturn(Transparent):
     """Which NI-PoRep activations succeeded (transparent: a ``BatchReturn``)."""
 
     activation_results: BatchReturn
@@ -1052,7 +1011,7 @@ class WithdrawBalanceParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawBalanceReturn(_Transparent):
+class WithdrawBalanceReturn(Transparent):
     """What was withdrawn (transparent: a token amount)."""
 
     amount_withdrawn: TokenAmount
@@ -1173,7 +1132,7 @@ class GetOwnerReturn(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class IsControllingAddressParam(_Transparent):
+class IsControllingAddressParam(Transparent):
     """The address to check (transparent: an address)."""
 
     address: Address
@@ -1189,7 +1148,7 @@ class IsControllingAddressParam(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class IsControllingAddressReturn(_Transparent):
+class IsControllingAddressReturn(Transparent):
     """Whether the address is the owner, worker or a control address (transparent: a bool)."""
 
     is_controlling: bool
@@ -1205,7 +1164,7 @@ class IsControllingAddressReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetSectorSizeReturn(_Transparent):
+class GetSectorSizeReturn(Transparent):
     """The miner's sector size in bytes (transparent: an integer)."""
 
     sector_size: int
@@ -1221,7 +1180,7 @@ class GetSectorSizeReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetAvailableBalanceReturn(_Transparent):
+class GetAvailableBalanceReturn(Transparent):
     """The balance neither locked nor owed (transparent: a token amount)."""
 
     available_balance: TokenAmount
@@ -1318,7 +1277,7 @@ class MaxTerminationFeeParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class MaxTerminationFeeReturn(_Transparent):
+class MaxTerminationFeeReturn(Transparent):
     """The largest termination fee (transparent: a token amount)."""
 
     max_fee: TokenAmount
@@ -1334,7 +1293,7 @@ class MaxTerminationFeeReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class InitialPledgeReturn(_Transparent):
+class InitialPledgeReturn(Transparent):
     """The miner's total initial pledge (transparent: a token amount)."""
 
     initial_pledge: TokenAmount
@@ -1446,7 +1405,7 @@ class ValidateSectorStatusParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ValidateSectorStatusReturn(_Transparent):
+class ValidateSectorStatusReturn(Transparent):
     """Whether the claimed status holds (transparent: a bool)."""
 
     valid: bool
@@ -1462,7 +1421,7 @@ class ValidateSectorStatusReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class GetNominalSectorExpirationReturn(_Transparent):
+class GetNominalSectorExpirationReturn(Transparent):
     """A sector's scheduled expiration (transparent: an epoch)."""
 
     expiration: ChainEpoch
@@ -1527,7 +1486,7 @@ class SectorChanges(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class SectorContentChangedParams(_Transparent):
+class SectorContentChangedParams(Transparent):
     """The sectors whose content changed (transparent: a list of :class:`SectorChanges`)."""
 
     sectors: tuple[SectorChanges, ...]
@@ -1545,7 +1504,7 @@ class SectorContentChangedParams(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class PieceReturn(_Transparent):
+class PieceReturn(Transparent):
     """Whether the receiver accepted one piece (transparent: a bool)."""
 
     accepted: bool
@@ -1561,7 +1520,7 @@ class PieceReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class SectorReturn(_Transparent):
+class SectorReturn(Transparent):
     """One result per piece of a notified sector (transparent: a list of :class:`PieceReturn`)."""
 
     added: tuple[PieceReturn, ...]
@@ -1577,7 +1536,7 @@ class SectorReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class SectorContentChangedReturn(_Transparent):
+class SectorContentChangedReturn(Transparent):
     """One result per notified sector, in order (transparent: a list of :class:`SectorReturn`)."""
 
     sectors: tuple[SectorReturn, ...]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import wraps
 from typing import Any, Final, TypeVar
 
 from filnet.actors import manifest
@@ -50,10 +49,9 @@ from filnet.actors.reward.methods import Method as RewardMethod
 from filnet.actors.reward.types import ThisEpochRewardReturn
 from filnet.actors.singletons import CRON_ACTOR, INIT_ACTOR, REWARD_ACTOR, SYSTEM_ACTOR
 from filnet.core.address import Address
-from filnet.core.frc42 import FIRST_EXPORTED_METHOD
 from filnet.core.token import ZERO
 from filnet.core.types import INT64_MAX, ActorID, ChainEpoch
-from filnet.errors import DecodeError, FilnetError
+from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
 from filnet.vm.dispatch import ActorCode, Handler
 from filnet.vm.exit_codes import ActorError, ExitCode
@@ -68,44 +66,6 @@ ERR_TOO_MANY_PROVE_COMMITS: Final = ExitCode(32)
 #: enrolled far in the past) looks up only the epochs the queue holds instead of every epoch of the span:
 #: the same events in the same order, without a HAMT lookup per empty epoch.
 _CRON_EPOCH_SCAN_LIMIT: Final = 128
-
-
-# -- dispatch ----------------------------------------------------------------------------------------
-
-
-def restrict_internal_api(rt: Runtime, method: int) -> None:
-    """USR_FORBIDDEN when a method below the FRC-42 range is called by anything but a built-in actor
-    other than an EVM contract (builtin-actors ``restrict_internal_api``, run before every dispatch)."""
-    if method >= FIRST_EXPORTED_METHOD:
-        return
-    name = rt.actor_name(rt.caller)
-    if name is None:
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"no code for caller {rt.caller} of method {method}")
-    if name in (manifest.EVM, manifest.UNKNOWN):
-        raise ActorError(ExitCode.USR_FORBIDDEN, f"caller {rt.caller} of method {method} must be built-in")
-
-
-def _guard(method: int, handler: Handler) -> Handler:
-    """``handler`` behind the internal-API restriction, with broken state (a collection that does not
-    load or decode) aborting with USR_ILLEGAL_STATE instead of escaping as a Python error."""
-
-    @wraps(handler)
-    def run(rt: Runtime, raw: bytes) -> bytes:
-        restrict_internal_api(rt, method)
-        try:
-            return handler(rt, raw)
-        except ActorError:
-            raise
-        except FilnetError as e:
-            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"power state: {e}") from None
-
-    return run
-
-
-def _unknown_method(rt: Runtime, method: int, raw: bytes) -> bytes:
-    """A method number the actor lacks: still restricted first, then USR_UNHANDLED_MESSAGE."""
-    restrict_internal_api(rt, method)
-    raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {method}")
 
 
 def _ramp(state: PowerState) -> tuple[ChainEpoch, int]:
@@ -423,8 +383,4 @@ _HANDLERS: Final[dict[Method, Handler]] = {
     Method.MINER_POWER_EXPORTED: miner_power,
 }
 
-ACTOR = ActorCode(
-    manifest.POWER,
-    {int(method): _guard(int(method), handler) for method, handler in _HANDLERS.items()},
-    fallback=_unknown_method,
-)
+ACTOR = ActorCode(manifest.POWER, {int(method): handler for method, handler in _HANDLERS.items()})

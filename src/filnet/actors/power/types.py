@@ -10,12 +10,12 @@ they are used).
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from filnet.actors.encoding import (
     CborTuple,
+    Transparent,
     as_address,
     as_bigint,
     as_bool,
@@ -24,14 +24,12 @@ from filnet.actors.encoding import (
     as_list,
     as_uint,
     bigint,
-    decode_block,
     fields,
 )
 from filnet.actors.smoothing import FilterEstimate
 from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
-from filnet.ipld import dagcbor
 
 #: How a sector ended (builtin-actors ``SectorTermination``): all its deals expired.
 SECTOR_TERMINATION_EXPIRED: Final = 0
@@ -39,30 +37,6 @@ SECTOR_TERMINATION_EXPIRED: Final = 0
 SECTOR_TERMINATION_MANUAL: Final = 1
 #: It stayed faulty too long.
 SECTOR_TERMINATION_FAULTY: Final = 3
-
-
-class _Transparent(ABC):
-    """Base of serde-transparent newtypes: the CBOR value is the one field's value, not a tuple."""
-
-    __slots__ = ()
-
-    @abstractmethod
-    def to_ipld(self) -> Any:
-        """The single field's data-model value."""
-
-    @classmethod
-    @abstractmethod
-    def from_ipld(cls, raw: Any) -> Self:
-        """Parse the single field's value."""
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        """Parse DAG-CBOR bytes, naming the type on failure."""
-        return cls.from_ipld(decode_block(data, cls.__name__))
-
-    def encode(self) -> bytes:
-        """DAG-CBOR bytes."""
-        return dagcbor.encode(self.to_ipld())
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +139,7 @@ class EnrollCronEventParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdatePledgeTotalParams(_Transparent):
+class UpdatePledgeTotalParams(Transparent):
     """The change of the calling miner's locked pledge (transparent: a BigInt)."""
 
     pledge_delta: TokenAmount
@@ -218,7 +192,7 @@ class CurrentTotalPowerReturn(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkRawPowerReturn(_Transparent):
+class NetworkRawPowerReturn(Transparent):
     """The network's raw-byte power as of the last cron tick (transparent: a BigInt)."""
 
     raw_byte_power: int
@@ -234,7 +208,7 @@ class NetworkRawPowerReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class MinerRawPowerParams(_Transparent):
+class MinerRawPowerParams(Transparent):
     """The miner asked about (transparent: its actor ID)."""
 
     miner: ActorID
@@ -271,7 +245,7 @@ class MinerRawPowerReturn(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class MinerPowerParams(_Transparent):
+class MinerPowerParams(Transparent):
     """The miner asked about (transparent: its actor ID)."""
 
     miner: ActorID
@@ -308,7 +282,7 @@ class MinerPowerReturn(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class MinerCountReturn(_Transparent):
+class MinerCountReturn(Transparent):
     """How many miners have a claim (transparent: an i64)."""
 
     miner_count: int
@@ -324,7 +298,7 @@ class MinerCountReturn(_Transparent):
 
 
 @dataclass(frozen=True, slots=True)
-class MinerConsensusCountReturn(_Transparent):
+class MinerConsensusCountReturn(Transparent):
     """How many miners meet the consensus minimum power (transparent: an i64)."""
 
     miner_consensus_count: int
