@@ -42,13 +42,25 @@ class _LinkError(ValueError):
     """Raised through cbrrr's C code from :func:`_cid_from_link`; turned into :class:`DecodeError`."""
 
 
+#: CIDs already built from their bytes: state blocks link the same code and head CIDs over and over.
+_LINKS: dict[bytes, CID] = {}
+_LINKS_LIMIT: Final = 65_536
+
+
 def _cid_from_link(raw: bytes) -> CID:
     """Build a :class:`CID` from a tag-42 payload (cbrrr has already checked and stripped the 0x00)."""
+    cid = _LINKS.get(raw)
+    if cid is not None:
+        return cid
     try:
-        return CID.decode(raw)
+        cid = CID.decode(raw)
     except (DecodeError, UnsupportedCodec) as e:
         reason = e.reason if isinstance(e, DecodeError) else str(e)
         raise _LinkError(f"tag 42 holds an invalid CID: {reason}") from None
+    if len(_LINKS) >= _LINKS_LIMIT:
+        _LINKS.clear()
+    _LINKS[raw] = cid
+    return cid
 
 
 # -- encoding ----------------------------------------------------------------------------------------

@@ -39,6 +39,12 @@ DEFAULT_BIT_WIDTH: Final = 5
 _HASH_BITS: Final = 256
 _LEGACY_LINK: Final = "0"
 _LEGACY_BUCKET: Final = "1"
+#: Parsed HAMT nodes by (CID, bit width, is root, legacy pointers): the slot bitmap and, per slot, a child
+#: link or a bucket of (key, value) pairs. Blocks are immutable, so a CID's parse never goes stale; the
+#: values are shared between loads, which only ever replace them, never change them in place.
+_ParsedNode = tuple[int, tuple["CID | tuple[tuple[bytes, Any], ...]", ...]]
+_PARSED_NODES: dict[tuple[CID, int, bool, bool], _ParsedNode] = {}
+_PARSED_NODES_LIMIT: Final = 16_384
 
 HashFunction = Callable[[bytes], bytes]
 
@@ -292,12 +298,30 @@ class Hamt:
         return (digest >> (_HASH_BITS - self.bit_width * (depth + 1))) & self._mask
 
     def _load(self, cid: CID, is_root: bool) -> _Node:
-        """Fetch and validate a node block."""
+        """Fetch and validate a node block.
+
+        The block is always read from the store (a gas-metered store charges for it, and a missing block
+        must be noticed); only its decoding and validation are remembered, by CID, in a bounded cache of
+        parsed nodes from which each load builds fresh working pointers.
+        """
         try:
             data = self.store.get(cid)
         except BlockNotFound:
             raise MissingBlock(f"HAMT node {cid} is missing from the block store") from None
-        return decode_node(data, cid, self.bit_width, is_root, self.legacy_pointers)
+        key = (cid, self.bit_width, is_root, self.legacy_pointers)
+        parsed = _PARSED_NODES.get(key)
+        if parsed is None:
+            node = decode_node(data, cid, self.bit_width, is_root, self.legacy_pointers)
+            # A freshly decoded pointer has exactly one of a link and a bucket.
+            parsed = (node.bitmap, tuple(p.link or tuple(p.kvs or ()) for p in node.pointers))
+            if len(_PARSED_NODES) >= _PARSED_NODES_LIMIT:
+                del _PARSED_NODES[next(iter(_PARSED_NODES))]
+            _PARSED_NODES[key] = parsed
+            return node
+        bitmap, pointers = parsed
+        return _Node(
+            bitmap, [_Pointer(link=p) if isinstance(p, CID) else _Pointer(kvs=list(p)) for p in pointers]
+        )
 
     def _child(self, pointer: _Pointer) -> _Node:
         """The child node behind a link pointer, loaded once and cached."""

@@ -363,6 +363,14 @@ def publish_storage_deals(rt: Runtime, raw: bytes) -> bytes:
     total_provider_lockup = ZERO
     valid_indices: list[int] = []
 
+    # the state does not change during the checks: its tables are loaded once
+    escrow = BalanceTable(rt.store, state.escrow_table)
+    locked = BalanceTable(rt.store, state.locked_table)
+    pending_proposals = PendingProposalsSet(rt.store, state.pending_proposals)
+
+    def balance_covered(party: Address, amount_to_lock: TokenAmount) -> bool:
+        return locked.get(party) + amount_to_lock <= escrow.get(party)
+
     for index, deal in enumerate(params.deals):
         if not validity[index]:
             continue
@@ -373,16 +381,16 @@ def publish_storage_deals(rt: Runtime, raw: bytes) -> bytes:
         if client is None:
             continue
         client_lockup = total_client_lockup.get(client.id, ZERO) + proposal.client_balance_requirement()
-        if not state.balance_covered(rt.store, client, client_lockup):
+        if not balance_covered(client, client_lockup):
             continue
         provider_lockup = total_provider_lockup + proposal.provider_collateral
-        if not state.balance_covered(rt.store, provider, provider_lockup):
+        if not balance_covered(provider, provider_lockup):
             continue
         # the proposal stored on chain (and its CID) uses ID addresses; the signature was over the original
         proposal = replace(proposal, provider=provider, client=client)
         serialized = proposal.encode()
         pcid = serialized_deal_cid(rt, serialized)
-        if pcid in proposal_cids or state.has_pending_deal(rt.store, pcid):
+        if pcid in proposal_cids or pending_proposals.has(pcid):
             continue
         if proposal.verified_deal:
             remaining = client_datacap_remaining.get(client.id)
@@ -437,8 +445,8 @@ def publish_storage_deals(rt: Runtime, raw: bytes) -> bytes:
         by_epoch: list[tuple[int, int]] = []
         allocations: list[tuple[int, int]] = []
         ids: list[int] = []
+        state = state.lock_balances_of_deals(rt.store, [valid.proposal for valid in valid_deals])
         for valid in valid_deals:
-            state = state.lock_client_and_provider_balances(rt.store, valid.proposal)
             pending.append(valid.cid)
             state, deal_id = state.generate_storage_deal_id()
             proposals.append((deal_id, valid.proposal))

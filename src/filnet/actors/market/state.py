@@ -394,30 +394,35 @@ class MarketState(CborTuple):
 
     def maybe_lock_balance(self, store: Blockstore, addr: Address, amount: TokenAmount) -> MarketState:
         """Lock ``amount`` more of a party's escrow; USR_INSUFFICIENT_FUNDS if the escrow cannot cover it."""
-        if amount < ZERO:
-            raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot lock negative amount {amount.atto}")
-        escrow = BalanceTable(store, self.escrow_table).get(addr)
         locked = BalanceTable(store, self.locked_table)
-        previous = locked.get(addr)
-        if previous + amount > escrow:
-            raise ActorError(
-                ExitCode.USR_INSUFFICIENT_FUNDS,
-                f"not enough balance to lock for addr {addr}: escrow balance {escrow.atto} < prev locked "
-                f"{previous.atto} + amount {amount.atto}",
-            )
-        locked.add(addr, amount)
+        _lock(BalanceTable(store, self.escrow_table), locked, addr, amount)
         return replace(self, locked_table=locked.root())
 
     def lock_client_and_provider_balances(self, store: Blockstore, proposal: DealProposal) -> MarketState:
         """Lock a new deal's client fee and collateral and its provider collateral, and count them."""
-        state = self.maybe_lock_balance(store, proposal.client, proposal.client_balance_requirement())
-        state = state.maybe_lock_balance(store, proposal.provider, proposal.provider_collateral)
+        return self.lock_balances_of_deals(store, (proposal,))
+
+    def lock_balances_of_deals(self, store: Blockstore, proposals: Sequence[DealProposal]) -> MarketState:
+        """:meth:`lock_client_and_provider_balances` for each deal in turn, the tables loaded and written
+        once; USR_INSUFFICIENT_FUNDS at the first lock an escrow cannot cover."""
+        escrow = BalanceTable(store, self.escrow_table)
+        locked = BalanceTable(store, self.locked_table)
+        client_collateral = storage_fee = provider_collateral = ZERO
+        for proposal in proposals:
+            for party, amount in (
+                (proposal.client, proposal.client_balance_requirement()),
+                (proposal.provider, proposal.provider_collateral),
+            ):
+                _lock(escrow, locked, party, amount)
+            client_collateral = client_collateral + proposal.client_collateral
+            storage_fee = storage_fee + proposal.total_storage_fee()
+            provider_collateral = provider_collateral + proposal.provider_collateral
         return replace(
-            state,
-            total_client_locked_collateral=state.total_client_locked_collateral + proposal.client_collateral,
-            total_client_storage_fee=state.total_client_storage_fee + proposal.total_storage_fee(),
-            total_provider_locked_collateral=state.total_provider_locked_collateral
-            + proposal.provider_collateral,
+            self,
+            locked_table=locked.root(),
+            total_client_locked_collateral=self.total_client_locked_collateral + client_collateral,
+            total_client_storage_fee=self.total_client_storage_fee + storage_fee,
+            total_provider_locked_collateral=self.total_provider_locked_collateral + provider_collateral,
         )
 
     def unlock_balance(
@@ -883,6 +888,21 @@ class DealMetaArray:
         return self._amt.flush()
 
 
+def _lock(escrow: BalanceTable, locked: BalanceTable, addr: Address, amount: TokenAmount) -> None:
+    """Lock ``amount`` more of a party's escrow in ``locked``; USR_INSUFFICIENT_FUNDS beyond its escrow."""
+    if amount < ZERO:
+        raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"cannot lock negative amount {amount.atto}")
+    balance = escrow.get(addr)
+    previous = locked.get(addr)
+    if previous + amount > balance:
+        raise ActorError(
+            ExitCode.USR_INSUFFICIENT_FUNDS,
+            f"not enough balance to lock for addr {addr}: escrow balance {balance.atto} < prev locked "
+            f"{previous.atto} + amount {amount.atto}",
+        )
+    locked.add(addr, amount)
+
+
 class BalanceTable:
     """An escrow or locked table: address -> token amount (builtin-actors ``BalanceTable``)."""
 
@@ -972,13 +992,21 @@ class PendingProposalsSet:
 
 
 class DealOpsByEpoch:
-    """Deal IDs scheduled for cron by epoch: a HAMT of epoch -> root of a HAMT set of deal IDs."""
+    """Deal IDs scheduled for cron by epoch: a HAMT of epoch -> root of a HAMT set of deal IDs.
+
+    The sets changed since the last :meth:`flush` stay open in memory, so scheduling many deals at one
+    epoch writes that epoch's set once.
+    """
 
     def __init__(self, store: Blockstore, root: CID | None = None) -> None:
         self._store = store
         self._hamt = Hamt(store, root, HAMT_BIT_WIDTH)
+        self._changed: dict[int, Hamt] = {}
 
     def _inner(self, epoch: int) -> Hamt | None:
+        changed = self._changed.get(epoch)
+        if changed is not None:
+            return changed
         raw = self._hamt.get(int_key(epoch))
         if raw is None:
             return None
@@ -998,19 +1026,27 @@ class DealOpsByEpoch:
         inner = self._inner(epoch) or Hamt(self._store, bit_width=HAMT_BIT_WIDTH)
         for deal_id in deal_ids:
             inner.set(uint_key(deal_id), None)
-        self._hamt.set(int_key(epoch), inner.flush())
+        self._changed[epoch] = inner
 
     def remove_all(self, epoch: int) -> None:
         """Drop everything scheduled at ``epoch``."""
+        self._changed.pop(epoch, None)
         self._hamt.delete(int_key(epoch))
 
     def epochs(self) -> Iterator[ChainEpoch]:
         """The epochs that have a schedule, in HAMT order."""
+        self._write_changed()
         for key in self._hamt:
             yield ChainEpoch(int_of_key(key, "market deal ops"))
 
+    def _write_changed(self) -> None:
+        for epoch, inner in self._changed.items():
+            self._hamt.set(int_key(epoch), inner.flush())
+        self._changed.clear()
+
     def flush(self) -> CID:
         """Write changes; the root."""
+        self._write_changed()
         return self._hamt.flush()
 
 
