@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.crypto.keys import KeyType
 from filnet.errors import InvalidInput
+from filnet.ipld import codecs, multihash
 from filnet.ipld.blockstore import MemoryBlockstore
+from filnet.ipld.cid import CID
 from filnet.params import DEVNET
 from filnet.proofs.registry import RegisteredSealProof
 from filnet.vm.state_tree import StateTree
@@ -100,3 +103,36 @@ def test_invalid_miner_owner_not_a_genesis_account(presealed: tuple[PresealMiner
     stranger = replace(first, owner=make_key(99).address)
     with pytest.raises(InvalidInput, match="is not a genesis account"):
         build_genesis(MemoryBlockstore(), config(stranger))
+
+
+def _rewrite_power_claims(tree: StateTree, change: Callable[[Claims], None]) -> None:
+    """Apply ``change`` to the power actor's claims, in place in ``tree``."""
+    power_id = Address.new_id(4)
+    actor = tree.get_actor(power_id)
+    assert actor is not None
+    state = PowerState.decode(tree.actor_state_block(power_id))
+    claims = Claims(tree.store, state.claims)
+    change(claims)
+    data = replace(state, claims=claims.flush()).encode()
+    head = CID.compute(codecs.DAG_CBOR, data, multihash.BLAKE2B_256)
+    tree.store.put(head, data)
+    tree.set_actor(power_id, replace(actor, head=head))
+
+
+def test_miners_are_checked_against_their_power_claims(presealed: tuple[PresealMiner, PresealMiner]) -> None:
+    first, second = presealed
+    store = MemoryBlockstore()
+    tree = StateTree.load(store, build_genesis(store, config(first, second)))
+
+    def inflate(claims: Claims) -> None:
+        claim = claims.get(first.miner)
+        assert claim is not None
+        claims.set(first.miner, replace(claim, raw_byte_power=claim.raw_byte_power + 1))
+
+    _rewrite_power_claims(tree, inflate)
+    problems = check_state_invariants(tree, DEVNET.policy).problems
+    assert any(f"miner {first.miner} computed active power" in p for p in problems), problems
+
+    _rewrite_power_claims(tree, lambda claims: claims.delete(second.miner) or None)
+    problems = check_state_invariants(tree, DEVNET.policy).problems
+    assert f"miner {second.miner} has no power claim" in problems, problems

@@ -91,8 +91,8 @@ class _Node:
         return [bitmap.to_bytes(bitmap_length(bit_width), "little"), links, values]
 
 
-def decode_node(raw: Any, where: str, bit_width: int, allow_empty: bool, expect_leaf: bool) -> _Node:
-    """Validate one decoded node (go-amt-ipld's ``newNode`` checks)."""
+def decode_node(raw: Any, where: object, bit_width: int, allow_empty: bool, expect_leaf: bool) -> _Node:
+    """Validate one decoded node (go-amt-ipld's ``newNode`` checks); ``where`` names it in errors."""
     if not isinstance(raw, list) or len(raw) != 3:
         raise AmtError(f"AMT node {where}: expected a 3-element array")
     raw_bitmap, raw_links, raw_values = raw
@@ -300,7 +300,7 @@ class Amt:
             raise AmtError(f"AMT root {cid}: height {height} is beyond what 64-bit indices need")
         if nodes_for_height(bit_width, height + 1) < count:
             raise AmtError(f"AMT root {cid}: height {height} cannot hold {count} entries")
-        self._root = decode_node(node, str(cid), bit_width, allow_empty=height == 0, expect_leaf=height == 0)
+        self._root = decode_node(node, cid, bit_width, allow_empty=height == 0, expect_leaf=height == 0)
         self.height = height
         self._count = count
 
@@ -310,7 +310,7 @@ class Amt:
             assert link.cid is not None
             raw = self._fetch(link.cid)
             link.node = decode_node(
-                raw, str(link.cid), self.bit_width, allow_empty=False, expect_leaf=height == 0
+                raw, link.cid, self.bit_width, allow_empty=False, expect_leaf=height == 0
             )
         return link.node
 
