@@ -908,11 +908,16 @@ class BalanceTable:
 
     def __init__(self, store: Blockstore, root: CID | None = None) -> None:
         self._hamt = Hamt(store, root, BALANCE_TABLE_BIT_WIDTH)
+        self._amounts: dict[Address, TokenAmount] = {}
 
     def get(self, key: Address) -> TokenAmount:
         """A party's amount (zero if absent)."""
-        raw = self._hamt.get(bytes(key))
-        return ZERO if raw is None else TokenAmount(as_bigint(raw, f"market balance of {key}"))
+        amount = self._amounts.get(key)
+        if amount is None:
+            raw = self._hamt.get(bytes(key))
+            amount = ZERO if raw is None else TokenAmount(as_bigint(raw, "market balance"))
+            self._amounts[key] = amount
+        return amount
 
     def add(self, key: Address, value: TokenAmount) -> None:
         """Add (or, negative, take) ``value``; USR_ILLEGAL_ARGUMENT if the balance would go negative."""
@@ -928,6 +933,7 @@ class BalanceTable:
             self._hamt.delete(bytes(key))
         else:
             self._hamt.set(bytes(key), total.to_bytes())
+        self._amounts[key] = total
 
     def subtract_with_minimum(self, key: Address, req: TokenAmount, floor: TokenAmount) -> TokenAmount:
         """Take up to ``req`` without going below ``floor``; the amount taken."""
