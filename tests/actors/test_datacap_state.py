@@ -67,10 +67,10 @@ def test_invariants_catch_supply_mismatch() -> None:
     store = MemoryBlockstore()
     state = empty_state(store)
     balance_map = Hamt(store, bit_width=TOKEN_HAMT_BIT_WIDTH)
-    balance_map.set(uint_key(100), TokenAmount(5).to_bytes())
-    token = replace(state.token, balances=balance_map.flush(), supply=TokenAmount(7))
+    balance_map.set(uint_key(100), TokenAmount(5 * 10**18).to_bytes())
+    token = replace(state.token, balances=balance_map.flush(), supply=TokenAmount(7 * 10**18))
     problems = invariants.check_state_invariants(replace(state, token=token), store)
-    assert problems == [f"balances sum to {TokenAmount(5)}, supply is {TokenAmount(7)}"]
+    assert problems == [f"balances sum to {TokenAmount(5 * 10**18)}, supply is {TokenAmount(7 * 10**18)}"]
 
 
 def test_registered_and_method_numbers() -> None:

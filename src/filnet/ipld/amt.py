@@ -52,6 +52,40 @@ def nodes_for_height(bit_width: int, height: int) -> int:
     return _UINT64_MAX if shift >= 64 else 1 << shift
 
 
+#: A node's parse: its (slot, value) pairs and its (slot, child CID) pairs.
+_ParsedNode = tuple[tuple[tuple[int, Any], ...], tuple[tuple[int, CID], ...]]
+#: Parsed nodes by (CID, bit width, is a leaf) and parsed roots by (CID, bit width, legacy layout): blocks
+#: are immutable, so a CID's parse never goes stale. Values are shared between loads, which only ever
+#: replace them, never change them in place.
+_PARSED_NODES: dict[tuple[CID, int, bool], _ParsedNode] = {}
+_PARSED_ROOTS: dict[tuple[CID, int, bool], tuple[int, int, _ParsedNode]] = {}
+_PARSED_LIMIT: Final = 16_384
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _PARSED_LIMIT:
+        del cache[next(iter(cache))]
+    cache[key] = value
+
+
+def _parse_of(node: _Node) -> _ParsedNode:
+    """The remembered form of a freshly decoded node (every link still unloaded)."""
+    links = []
+    for slot, link in node.links.items():
+        assert link.cid is not None
+        links.append((slot, link.cid))
+    return tuple(node.values.items()), tuple(links)
+
+
+def _node_of(parsed: _ParsedNode) -> _Node:
+    """A fresh working node from a remembered parse."""
+    values, links = parsed
+    node = _Node()
+    node.values = dict(values)
+    node.links = {slot: _Link(cid=cid) for slot, cid in links}
+    return node
+
+
 class _Link:
     """A child: its CID as last written (``None`` while the cached node has unsaved changes) and cache."""
 
@@ -269,19 +303,35 @@ class Amt:
         if not 0 <= index <= MAX_INDEX:
             raise InvalidInput(f"AMT index {index} is outside 0..2^64-2")
 
-    def _fetch(self, cid: CID) -> Any:
-        """Fetch and decode a block."""
+    def _read(self, cid: CID) -> bytes:
+        """Read a block (always from the store: a gas-metered store charges for it, and a missing block
+        must be noticed, even when its parse is remembered)."""
         try:
-            data = self.store.get(cid)
+            return self.store.get(cid)
         except BlockNotFound:
             raise MissingBlock(f"AMT node {cid} is missing from the block store") from None
+
+    def _fetch(self, cid: CID) -> Any:
+        """Fetch and decode a block."""
+        data = self._read(cid)
         try:
             return dagcbor.decode(data)
         except DecodeError as e:
             raise AmtError(f"AMT node {cid}: {e.reason}") from None
 
     def _load_root(self, cid: CID) -> None:
-        """Load and check the root block (go-amt-ipld's ``LoadAMT``)."""
+        """Load and check the root block (go-amt-ipld's ``LoadAMT``), or rebuild it from its parse."""
+        key = (cid, self.bit_width, self.legacy_root)
+        parsed = _PARSED_ROOTS.get(key)
+        if parsed is not None:
+            self._read(cid)
+            self.height, self._count, node = parsed
+            self._root = _node_of(node)
+            return
+        self._parse_root(cid)
+        _remember(_PARSED_ROOTS, key, (self.height, self._count, _parse_of(self._root)))
+
+    def _parse_root(self, cid: CID) -> None:
         raw = self._fetch(cid)
         if self.legacy_root:
             if not isinstance(raw, list) or len(raw) != 3:
@@ -308,10 +358,17 @@ class Amt:
         """The node behind ``link`` at ``height``, loaded once and cached."""
         if link.node is None:
             assert link.cid is not None
-            raw = self._fetch(link.cid)
-            link.node = decode_node(
-                raw, link.cid, self.bit_width, allow_empty=False, expect_leaf=height == 0
-            )
+            key = (link.cid, self.bit_width, height == 0)
+            parsed = _PARSED_NODES.get(key)
+            if parsed is not None:
+                self._read(link.cid)
+                link.node = _node_of(parsed)
+            else:
+                raw = self._fetch(link.cid)
+                link.node = decode_node(
+                    raw, link.cid, self.bit_width, allow_empty=False, expect_leaf=height == 0
+                )
+                _remember(_PARSED_NODES, key, _parse_of(link.node))
         return link.node
 
     def _items(self, node: _Node, height: int, offset: int, start: int) -> Iterator[tuple[int, Any]]:

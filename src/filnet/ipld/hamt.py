@@ -63,6 +63,28 @@ class HamtError(DecodeError):
     """A block that is not a valid HAMT node."""
 
 
+#: Value types that cannot change in place, whose nodes may be remembered as they are written.
+_SCALARS: Final = frozenset({bytes, int, str, bool, type(None), CID})
+
+
+def _remember(key: tuple[CID, int, bool, bool], parsed: _ParsedNode) -> None:
+    if len(_PARSED_NODES) >= _PARSED_NODES_LIMIT:
+        del _PARSED_NODES[next(iter(_PARSED_NODES))]
+    _PARSED_NODES[key] = parsed
+
+
+def _parse_of(node: _Node) -> _ParsedNode:
+    """The remembered form of a node whose children are all linked."""
+    parsed: list[CID | tuple[tuple[bytes, Any], ...]] = []
+    for pointer in node.pointers:
+        if pointer.kvs is None:
+            assert pointer.link is not None
+            parsed.append(pointer.link)
+        else:
+            parsed.append(tuple(pointer.kvs))
+    return node.bitmap, tuple(parsed)
+
+
 class _Pointer:
     """One present slot: a bucket of sorted ``(key, value)`` pairs, or a child node (linked and/or cached).
 
@@ -274,6 +296,10 @@ class Hamt:
             self._dirty = True
         return removed
 
+    def clean_root(self) -> CID | None:
+        """The root CID as last loaded or flushed, when nothing has changed since; else None."""
+        return None if self._dirty else self._root_cid
+
     def flush(self) -> CID:
         """Write every changed node (children first) and return the root CID."""
         if not self._dirty and self._root_cid is not None:
@@ -312,11 +338,7 @@ class Hamt:
         parsed = _PARSED_NODES.get(key)
         if parsed is None:
             node = decode_node(data, cid, self.bit_width, is_root, self.legacy_pointers)
-            # A freshly decoded pointer has exactly one of a link and a bucket.
-            parsed = (node.bitmap, tuple(p.link or tuple(p.kvs or ()) for p in node.pointers))
-            if len(_PARSED_NODES) >= _PARSED_NODES_LIMIT:
-                del _PARSED_NODES[next(iter(_PARSED_NODES))]
-            _PARSED_NODES[key] = parsed
+            _remember(key, _parse_of(node))
             return node
         bitmap, pointers = parsed
         return _Node(
@@ -424,13 +446,23 @@ class Hamt:
         entries.sort(key=lambda kv: kv[0])
         node.pointers[position] = _Pointer(kvs=entries)
 
-    def _write(self, node: _Node, blocks: list[tuple[CID, bytes]]) -> CID:
-        """Encode ``node`` after its changed children; collect the new blocks."""
+    def _write(self, node: _Node, blocks: list[tuple[CID, bytes]], is_root: bool = True) -> CID:
+        """Encode ``node`` after its changed children; collect the new blocks.
+
+        A node whose values are all immutable scalars is remembered as parsed under its new CID, so the
+        next load of what was just written skips decoding it.
+        """
+        scalars = True
         for pointer in node.pointers:
-            if pointer.kvs is None and pointer.link is None:
-                assert pointer.node is not None
-                pointer.link = self._write(pointer.node, blocks)
+            if pointer.kvs is None:
+                if pointer.link is None:
+                    assert pointer.node is not None
+                    pointer.link = self._write(pointer.node, blocks, is_root=False)
+            elif scalars:
+                scalars = all(type(v) in _SCALARS for _, v in pointer.kvs)
         data = dagcbor.encode(node.to_ipld(self.legacy_pointers))
         cid = CID.compute(codecs.DAG_CBOR, data, self.cid_hash)
         blocks.append((cid, data))
+        if scalars:
+            _remember((cid, self.bit_width, is_root, self.legacy_pointers), _parse_of(node))
         return cid

@@ -13,7 +13,8 @@ v13), 12 (v9–v12) and 11 (v0–v8). The collections and their bit widths (acto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Final
@@ -373,7 +374,7 @@ class MarketState(CborTuple):
         self, store: Blockstore, addr: Address, amount: TokenAmount
     ) -> MarketState:
         """Credit ``amount`` to a party's escrow."""
-        escrow = BalanceTable(store, self.escrow_table)
+        escrow = _open_table(store, self.escrow_table, "escrow")
         escrow.add(addr, amount)
         return replace(self, escrow_table=escrow.root())
 
@@ -381,21 +382,21 @@ class MarketState(CborTuple):
         self, store: Blockstore, addr: Address, amount: TokenAmount
     ) -> tuple[MarketState, TokenAmount]:
         """Take up to ``amount`` of a party's unlocked escrow; the amount taken."""
-        escrow = BalanceTable(store, self.escrow_table)
-        minimum = BalanceTable(store, self.locked_table).get(addr)
+        escrow = _open_table(store, self.escrow_table, "escrow")
+        minimum = _open_table(store, self.locked_table, "locked").get(addr)
         taken = escrow.subtract_with_minimum(addr, amount, minimum)
         return replace(self, escrow_table=escrow.root()), taken
 
     def balance_covered(self, store: Blockstore, addr: Address, amount_to_lock: TokenAmount) -> bool:
         """Whether a party's escrow covers what it has locked plus ``amount_to_lock``."""
-        escrow = BalanceTable(store, self.escrow_table).get(addr)
-        locked = BalanceTable(store, self.locked_table).get(addr)
+        escrow = _open_table(store, self.escrow_table, "escrow").get(addr)
+        locked = _open_table(store, self.locked_table, "locked").get(addr)
         return locked + amount_to_lock <= escrow
 
     def maybe_lock_balance(self, store: Blockstore, addr: Address, amount: TokenAmount) -> MarketState:
         """Lock ``amount`` more of a party's escrow; USR_INSUFFICIENT_FUNDS if the escrow cannot cover it."""
-        locked = BalanceTable(store, self.locked_table)
-        _lock(BalanceTable(store, self.escrow_table), locked, addr, amount)
+        locked = _open_table(store, self.locked_table, "locked")
+        _lock(_open_table(store, self.escrow_table, "escrow"), locked, addr, amount)
         return replace(self, locked_table=locked.root())
 
     def lock_client_and_provider_balances(self, store: Blockstore, proposal: DealProposal) -> MarketState:
@@ -405,8 +406,8 @@ class MarketState(CborTuple):
     def lock_balances_of_deals(self, store: Blockstore, proposals: Sequence[DealProposal]) -> MarketState:
         """:meth:`lock_client_and_provider_balances` for each deal in turn, the tables loaded and written
         once; USR_INSUFFICIENT_FUNDS at the first lock an escrow cannot cover."""
-        escrow = BalanceTable(store, self.escrow_table)
-        locked = BalanceTable(store, self.locked_table)
+        escrow = _open_table(store, self.escrow_table, "escrow")
+        locked = _open_table(store, self.locked_table, "locked")
         client_collateral = storage_fee = provider_collateral = ZERO
         for proposal in proposals:
             for party, amount in (
@@ -431,7 +432,7 @@ class MarketState(CborTuple):
         """Release ``amount`` of a party's locked escrow, taking it off the total ``lock_reason`` names."""
         if amount < ZERO:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"unlock negative amount: {amount.atto}")
-        locked = BalanceTable(store, self.locked_table)
+        locked = _open_table(store, self.locked_table, "locked")
         locked.must_subtract(addr, amount)
         state = replace(self, locked_table=locked.root())
         if lock_reason is Reason.CLIENT_COLLATERAL:
@@ -450,7 +451,7 @@ class MarketState(CborTuple):
         """Pay ``amount`` of the client's locked storage fee into the provider's (unlocked) escrow."""
         if amount < ZERO:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"transfer negative amount: {amount.atto}")
-        escrow = BalanceTable(store, self.escrow_table)
+        escrow = _open_table(store, self.escrow_table, "escrow")
         escrow.must_subtract(from_addr, amount)
         state = self.unlock_balance(store, from_addr, amount, Reason.CLIENT_STORAGE_FEE)
         escrow.add(to_addr, amount)
@@ -462,7 +463,7 @@ class MarketState(CborTuple):
         """Remove ``amount`` of a party's locked escrow altogether (the caller burns it)."""
         if amount < ZERO:
             raise ActorError(ExitCode.USR_ILLEGAL_STATE, f"negative amount to slash: {amount.atto}")
-        escrow = BalanceTable(store, self.escrow_table)
+        escrow = _open_table(store, self.escrow_table, "escrow")
         escrow.must_subtract(addr, amount)
         return replace(self, escrow_table=escrow.root()).unlock_balance(store, addr, amount, lock_reason)
 
@@ -903,12 +904,35 @@ def _lock(escrow: BalanceTable, locked: BalanceTable, addr: Address, amount: Tok
     locked.add(addr, amount)
 
 
+#: The escrow and locked tables last written in each store, by role: a table whose root was just written
+#: is what loading that root would give, so the next operation on the same table in the same store (within
+#: one message in the VM, whose gas-charging store lives as long as the message) goes on with it instead of
+#: reading its blocks again. Keyed by the store, so what a message reads never depends on an earlier one.
+_OPEN_TABLES: weakref.WeakKeyDictionary[Blockstore, dict[str, BalanceTable]] = weakref.WeakKeyDictionary()
+
+
+def _open_table(store: Blockstore, root: CID, role: str) -> BalanceTable:
+    """The balance table at ``root``: the one last written there for ``role`` if it is still unchanged."""
+    try:
+        tables = _OPEN_TABLES.setdefault(store, {})
+    except TypeError:  # a store that cannot be weakly referenced: no reuse
+        return BalanceTable(store, root)
+    table = tables.get(role)
+    if table is not None and table.written_root() == root:
+        return table
+    table = BalanceTable(store, root)
+    table.on_write = lambda t: tables.__setitem__(role, t)
+    return table
+
+
 class BalanceTable:
     """An escrow or locked table: address -> token amount (builtin-actors ``BalanceTable``)."""
 
     def __init__(self, store: Blockstore, root: CID | None = None) -> None:
         self._hamt = Hamt(store, root, BALANCE_TABLE_BIT_WIDTH)
         self._amounts: dict[Address, TokenAmount] = {}
+        #: Called with the table each time its root is written.
+        self.on_write: Callable[[BalanceTable], None] | None = None
 
     def get(self, key: Address) -> TokenAmount:
         """A party's amount (zero if absent)."""
@@ -971,7 +995,14 @@ class BalanceTable:
 
     def root(self) -> CID:
         """Write changes; the root."""
-        return self._hamt.flush()
+        root = self._hamt.flush()
+        if self.on_write is not None:
+            self.on_write(self)
+        return root
+
+    def written_root(self) -> CID | None:
+        """The root as last written or loaded, if nothing has changed since (else None)."""
+        return self._hamt.clean_root()
 
 
 class PendingProposalsSet:
