@@ -309,7 +309,7 @@ def _check_actor(
         return market.check_state_invariants(seen.market, store, actor.balance)
     if name == names.VERIFREG:
         seen.verifreg = VerifregState.decode(data)
-        return verifreg.check_state_invariants(seen.verifreg, store)
+        return verifreg.check_state_invariants(seen.verifreg, store, policy)
     if name == names.DATACAP:
         seen.datacap = DatacapState.decode(data)
         return datacap.check_state_invariants(seen.datacap, store)

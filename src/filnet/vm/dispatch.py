@@ -90,7 +90,9 @@ class ActorCode:
             if handler is None:
                 if self.fallback is not None:
                     return self.fallback(rt, number, params)
-                raise ActorError(ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {number} ({self.name} actor)")
+                raise ActorError(
+                    ExitCode.USR_UNHANDLED_MESSAGE, f"invalid method: {number} ({self.name} actor)"
+                )
             return handler(rt, params)
         except (ActorError, FatalVMError):
             raise

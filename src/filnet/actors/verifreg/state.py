@@ -8,14 +8,18 @@ clients' DataCap lives in the datacap actor (f07).
 Every map is a HAMT of bit width 5: ``verifiers`` (and ``verified_clients``) address -> BigInt allowance;
 ``allocations`` client actor ID -> HAMT allocation ID -> :class:`Allocation`; ``claims`` provider actor ID
 -> HAMT claim ID -> :class:`Claim` (IDs as unsigned varint keys); ``remove_data_cap_proposal_ids``
-verifier-and-client address pair -> the last removal proposal ID.
+verifier-and-client address pair -> the next removal proposal ID (a one-field tuple ``[id]``).
+
+The operations (builtin-actors ``State`` methods) need the v9+ layout: each returns the updated state,
+frozen; the two-level maps are worked on through :class:`MapMap` and saved back with ``save_allocs`` /
+``save_claims``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final, Generic, TypeVar
 
 from filnet.actors.encoding import (
     CborTuple,
@@ -24,7 +28,9 @@ from filnet.actors.encoding import (
     as_cid,
     as_int,
     as_uint,
+    bigint,
     fields,
+    uint_key,
     uint_of_key,
 )
 from filnet.core.address import Address
@@ -33,6 +39,7 @@ from filnet.errors import DecodeError, InvalidInput
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
 from filnet.ipld.hamt import Hamt
+from filnet.vm.exit_codes import ActorError, ExitCode
 
 HAMT_BIT_WIDTH: Final = 5
 #: The registry's root key in Lotus genesis: the multisig at f080 (lotus ``genesis.RootVerifierID``).
@@ -122,6 +129,102 @@ class Claim(CborTuple):
         )
 
 
+V = TypeVar("V", Allocation, Claim)
+
+
+class MapMap(Generic[V]):
+    """A working view of a two-level map: outer actor ID -> HAMT of inner ID -> value (builtin-actors
+    ``MapMap``), both levels HAMTs of bit width 5 keyed by unsigned varints.
+
+    Inner maps are loaded once and kept until :meth:`flush`, which writes each changed inner map under its
+    outer key, drops the outer entries whose inner map became empty, and returns the new outer root.
+    """
+
+    def __init__(self, store: Blockstore, root: CID, value_type: type[V]) -> None:
+        self.store = store
+        self._outer = Hamt(store, root, HAMT_BIT_WIDTH)
+        self._type: type[V] = value_type
+        self._inner: dict[ActorID, Hamt] = {}
+
+    def _load_inner(self, outer: ActorID) -> Hamt:
+        inner = self._inner.get(outer)
+        if inner is None:
+            root = self._outer.get(uint_key(outer))
+            if root is None:
+                inner = Hamt(self.store, bit_width=HAMT_BIT_WIDTH)
+            else:
+                inner = Hamt(self.store, as_cid(root, f"verifreg inner map of f0{outer}"), HAMT_BIT_WIDTH)
+            self._inner[outer] = inner
+        return inner
+
+    def _parse(self, raw: Any) -> V:
+        value: V = self._type.from_ipld(raw)
+        return value
+
+    def get(self, outer: ActorID, inner: int) -> V | None:
+        """The value under (outer, inner), or None."""
+        raw = self._load_inner(outer).get(uint_key(inner))
+        return None if raw is None else self._parse(raw)
+
+    def put(self, outer: ActorID, inner: int, value: V) -> None:
+        """Set (outer, inner) to ``value``, replacing any value there."""
+        self._load_inner(outer).set(uint_key(inner), value.to_ipld())
+
+    def put_if_absent(self, outer: ActorID, inner: int, value: V) -> bool:
+        """Set (outer, inner) to ``value`` unless it holds one already; whether it was set."""
+        hamt = self._load_inner(outer)
+        key = uint_key(inner)
+        if key in hamt:
+            return False
+        hamt.set(key, value.to_ipld())
+        return True
+
+    def put_many(self, outer: ActorID, values: Iterable[tuple[int, V]]) -> None:
+        """Set many inner keys under one outer key."""
+        hamt = self._load_inner(outer)
+        for inner, value in values:
+            hamt.set(uint_key(inner), value.to_ipld())
+
+    def remove(self, outer: ActorID, inner: int) -> V | None:
+        """Remove (outer, inner); the value it held, or None."""
+        hamt = self._load_inner(outer)
+        key = uint_key(inner)
+        raw = hamt.get(key)
+        if raw is None:
+            return None
+        hamt.delete(key)
+        return self._parse(raw)
+
+    def items_in(self, outer: ActorID) -> Iterator[tuple[int, V]]:
+        """Every (inner ID, value) under one outer key, in HAMT order."""
+        for key, raw in self._load_inner(outer).items():
+            yield uint_of_key(key, f"verifreg inner map of f0{outer}"), self._parse(raw)
+
+    def flush(self) -> CID:
+        """Write the loaded inner maps into the outer map and return its new root."""
+        for outer, hamt in self._inner.items():
+            key = uint_key(outer)
+            if next(hamt.items(), None) is None:
+                self._outer.delete(key)
+            else:
+                self._outer.set(key, hamt.flush())
+        return self._outer.flush()
+
+
+AllocationsMap = MapMap[Allocation]
+ClaimsMap = MapMap[Claim]
+
+
+def get_allocation(allocations: AllocationsMap, client: ActorID, allocation_id: int) -> Allocation | None:
+    """The client's allocation of that ID, or None."""
+    return allocations.get(client, allocation_id)
+
+
+def get_claim(claims: ClaimsMap, provider: ActorID, claim_id: int) -> Claim | None:
+    """The provider's claim of that ID, or None."""
+    return claims.get(provider, claim_id)
+
+
 @dataclass(frozen=True, slots=True)
 class VerifregState(CborTuple):
     """The root key, verifiers, and (v9+) allocations and claims, or (before v9) verified clients.
@@ -207,6 +310,93 @@ class VerifregState(CborTuple):
             "NextAllocationId": self.next_allocation_id,
             "Claims": link(self.claims),
         }
+
+    # -- operations (actors v9+ layout; builtin-actors ``State`` methods) ---------------------------------
+
+    def _require_v9(self) -> tuple[CID, CID, int, CID]:
+        """The removal-proposal, allocation and claim fields, which only the v9+ layout has."""
+        if (
+            self.remove_data_cap_proposal_ids is None
+            or self.allocations is None
+            or self.next_allocation_id is None
+            or self.claims is None
+        ):
+            raise ActorError(ExitCode.USR_ILLEGAL_STATE, "verified registry state predates actors v9")
+        return self.remove_data_cap_proposal_ids, self.allocations, self.next_allocation_id, self.claims
+
+    def load_verifiers(self, store: Blockstore) -> Hamt:
+        """The verifiers map (address bytes -> BigInt allowance) as a working HAMT."""
+        return Hamt(store, self.verifiers, HAMT_BIT_WIDTH)
+
+    def get_verifier_cap(self, store: Blockstore, verifier: Address) -> int | None:
+        """The verifier's remaining allowance, or None when it is not a verifier."""
+        raw = self.load_verifiers(store).get(bytes(verifier))
+        return None if raw is None else as_bigint(raw, f"allowance of verifier {verifier}")
+
+    def put_verifier(self, store: Blockstore, verifier: Address, cap: int) -> VerifregState:
+        """The state with ``verifier``'s allowance set to ``cap`` (added or overwritten)."""
+        verifiers = self.load_verifiers(store)
+        verifiers.set(bytes(verifier), bigint(cap))
+        return replace(self, verifiers=verifiers.flush())
+
+    def remove_verifier(self, store: Blockstore, verifier: Address) -> VerifregState:
+        """The state without ``verifier``; USR_ILLEGAL_ARGUMENT when it is not a verifier."""
+        verifiers = self.load_verifiers(store)
+        if not verifiers.delete(bytes(verifier)):
+            raise ActorError(ExitCode.USR_ILLEGAL_ARGUMENT, f"verifier {verifier} not found")
+        return replace(self, verifiers=verifiers.flush())
+
+    def load_remove_data_cap_proposal_ids(self, store: Blockstore) -> Hamt:
+        """The removal proposal IDs (verifier ‖ client address bytes -> ``[id]``) as a working HAMT."""
+        root, _, _, _ = self._require_v9()
+        return Hamt(store, root, HAMT_BIT_WIDTH)
+
+    def save_remove_data_cap_proposal_ids(self, proposal_ids: Hamt) -> VerifregState:
+        """The state with the flushed removal proposal IDs."""
+        self._require_v9()
+        return replace(self, remove_data_cap_proposal_ids=proposal_ids.flush())
+
+    def load_allocs(self, store: Blockstore) -> AllocationsMap:
+        """The allocations (client -> allocation ID -> allocation) as a working map."""
+        _, root, _, _ = self._require_v9()
+        return MapMap(store, root, Allocation)
+
+    def save_allocs(self, allocs: AllocationsMap) -> VerifregState:
+        """The state with the flushed allocations."""
+        self._require_v9()
+        return replace(self, allocations=allocs.flush())
+
+    def insert_allocations(
+        self, store: Blockstore, client: ActorID, new_allocs: Sequence[Allocation]
+    ) -> tuple[VerifregState, list[int]]:
+        """The state with ``new_allocs`` filed under ``client`` with consecutive new IDs, and those IDs."""
+        _, _, first_id, _ = self._require_v9()
+        if not new_allocs:
+            return self, []
+        ids = list(range(first_id, first_id + len(new_allocs)))
+        allocs = self.load_allocs(store)
+        allocs.put_many(client, zip(ids, new_allocs, strict=True))
+        state = replace(self.save_allocs(allocs), next_allocation_id=first_id + len(new_allocs))
+        return state, ids
+
+    def load_claims(self, store: Blockstore) -> ClaimsMap:
+        """The claims (provider -> claim ID -> claim) as a working map."""
+        _, _, _, root = self._require_v9()
+        return MapMap(store, root, Claim)
+
+    def save_claims(self, claims: ClaimsMap) -> VerifregState:
+        """The state with the flushed claims."""
+        self._require_v9()
+        return replace(self, claims=claims.flush())
+
+    def put_claims(self, store: Blockstore, claims: Sequence[tuple[int, Claim]]) -> VerifregState:
+        """The state with each (ID, claim) set under the claim's provider (replacing any claim there)."""
+        if not claims:
+            return self
+        st_claims = self.load_claims(store)
+        for claim_id, claim in claims:
+            st_claims.put(claim.provider, claim_id, claim)
+        return self.save_claims(st_claims)
 
 
 def empty_state(store: Blockstore, root_key: Address) -> VerifregState:

@@ -15,6 +15,7 @@ from typing import Any, Final
 from filnet.actors.batch_return import BatchReturn
 from filnet.actors.encoding import (
     CborTuple,
+    Transparent,
     as_address,
     as_bigint,
     as_bool,
@@ -31,7 +32,6 @@ from filnet.core.address import Address
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.crypto.signature import Signature
 from filnet.errors import DecodeError
-from filnet.ipld import dagcbor
 from filnet.ipld.cid import CID
 
 #: An allocation's ID (builtin-actors ``AllocationID``); a claim keeps its allocation's ID (``ClaimID``).
@@ -59,12 +59,12 @@ def _signature(raw: Any, what: str) -> Signature:
 
 
 @dataclass(frozen=True, slots=True)
-class ConstructorParams:
+class ConstructorParams(Transparent):
     """The root key, the only address that may add and remove verifiers (transparent: the address)."""
 
     root_key: Address
 
-    def to_ipld(self) -> Any:
+    def to_ipld(self) -> bytes:
         """The address bytes."""
         return bytes(self.root_key)
 
@@ -72,10 +72,6 @@ class ConstructorParams:
     def from_ipld(cls, raw: Any) -> ConstructorParams:
         """Parse the address."""
         return cls(as_address(raw, "ConstructorParams.root_key"))
-
-    def encode(self) -> bytes:
-        """DAG-CBOR bytes."""
-        return dagcbor.encode(self.to_ipld())
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +99,12 @@ AddVerifiedClientParams = VerifierParams
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveVerifierParams:
+class RemoveVerifierParams(Transparent):
     """The verifier to remove (transparent: the address)."""
 
     verifier: Address
 
-    def to_ipld(self) -> Any:
+    def to_ipld(self) -> bytes:
         """The address bytes."""
         return bytes(self.verifier)
 
@@ -116,10 +112,6 @@ class RemoveVerifierParams:
     def from_ipld(cls, raw: Any) -> RemoveVerifierParams:
         """Parse the address."""
         return cls(as_address(raw, "RemoveVerifierParams.verifier"))
-
-    def encode(self) -> bytes:
-        """DAG-CBOR bytes."""
-        return dagcbor.encode(self.to_ipld())
 
 
 # -- removing a client's DataCap --------------------------------------------------------------------
@@ -365,12 +357,12 @@ class ClaimAllocationsParams(CborTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class SectorClaimSummary:
+class SectorClaimSummary(Transparent):
     """The space claimed in one successful sector group (transparent: the BigInt)."""
 
     claimed_space: int
 
-    def to_ipld(self) -> Any:
+    def to_ipld(self) -> bytes:
         """The BigInt bytes."""
         return bigint(self.claimed_space)
 
