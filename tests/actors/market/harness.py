@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 import pytest
-from filnet.actors.datacap.types import TransferFromParams, TransferFromReturn
 
 from filnet.actors import manifest
 from filnet.actors.account.actor import AuthenticateMessageParams
 from filnet.actors.account.methods import Method as AccountMethod
 from filnet.actors.batch_return import BatchReturn
 from filnet.actors.datacap.methods import Method as DatacapMethod
+from filnet.actors.datacap.types import TransferFromParams, TransferFromReturn
 from filnet.actors.market import emit
 from filnet.actors.market.actor import (
     ACTOR,
