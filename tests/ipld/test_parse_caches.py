@@ -125,7 +125,7 @@ def _escrow_steps(store: MemoryBlockstore, fresh: bool) -> list[CID]:
             TokenAmount(100),
             TokenAmount(0),
         )
-        state = state.lock_client_and_provider_balances(store, proposal)
+        state = state.lock_balances_of_deals(store, [proposal])
         if fresh:
             market._OPEN_TABLES.clear()
         state = state.transfer_balance(store, client, provider, TokenAmount(7))

@@ -387,25 +387,9 @@ class MarketState(CborTuple):
         taken = escrow.subtract_with_minimum(addr, amount, minimum)
         return replace(self, escrow_table=escrow.root()), taken
 
-    def balance_covered(self, store: Blockstore, addr: Address, amount_to_lock: TokenAmount) -> bool:
-        """Whether a party's escrow covers what it has locked plus ``amount_to_lock``."""
-        escrow = _open_table(store, self.escrow_table, "escrow").get(addr)
-        locked = _open_table(store, self.locked_table, "locked").get(addr)
-        return locked + amount_to_lock <= escrow
-
-    def maybe_lock_balance(self, store: Blockstore, addr: Address, amount: TokenAmount) -> MarketState:
-        """Lock ``amount`` more of a party's escrow; USR_INSUFFICIENT_FUNDS if the escrow cannot cover it."""
-        locked = _open_table(store, self.locked_table, "locked")
-        _lock(_open_table(store, self.escrow_table, "escrow"), locked, addr, amount)
-        return replace(self, locked_table=locked.root())
-
-    def lock_client_and_provider_balances(self, store: Blockstore, proposal: DealProposal) -> MarketState:
-        """Lock a new deal's client fee and collateral and its provider collateral, and count them."""
-        return self.lock_balances_of_deals(store, (proposal,))
-
     def lock_balances_of_deals(self, store: Blockstore, proposals: Sequence[DealProposal]) -> MarketState:
-        """:meth:`lock_client_and_provider_balances` for each deal in turn, the tables loaded and written
-        once; USR_INSUFFICIENT_FUNDS at the first lock an escrow cannot cover."""
+        """Lock each new deal's client fee and collateral and its provider collateral, and count them, the
+        tables loaded and written once; USR_INSUFFICIENT_FUNDS at the first lock an escrow cannot cover."""
         escrow = _open_table(store, self.escrow_table, "escrow")
         locked = _open_table(store, self.locked_table, "locked")
         client_collateral = storage_fee = provider_collateral = ZERO
@@ -468,10 +452,6 @@ class MarketState(CborTuple):
         return replace(self, escrow_table=escrow.root()).unlock_balance(store, addr, amount, lock_reason)
 
     # pending proposals
-
-    def has_pending_deal(self, store: Blockstore, key: CID) -> bool:
-        """Whether a proposal CID is pending (published, not yet processed after activation)."""
-        return PendingProposalsSet(store, self.pending_proposals).has(key)
 
     def put_pending_deals(self, store: Blockstore, new_pending_deals: Sequence[CID]) -> MarketState:
         """Mark proposal CIDs pending."""
