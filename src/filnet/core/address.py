@@ -108,6 +108,11 @@ class Address:
             object.__setattr__(self, "payload", bytes(self.payload))
         _validate_payload(self.protocol, self.payload)
 
+    def __hash__(self) -> int:
+        # Addresses key the VM's actor caches: hash the plain int of the protocol, not the enum member
+        # (whose hash is a Python-level call), consistent with the generated __eq__ on both fields.
+        return hash((int(self.protocol), self.payload))
+
     # -- construction -------------------------------------------------------------------------
 
     @classmethod

@@ -77,7 +77,9 @@ def _parse_of(node: _Node) -> _ParsedNode:
     """The remembered form of a node whose children are all linked."""
     parsed: list[CID | tuple[tuple[bytes, Any], ...]] = []
     for pointer in node.pointers:
-        if pointer.kvs is None:
+        if not isinstance(pointer, _Pointer):
+            parsed.append(pointer)
+        elif pointer.kvs is None:
             assert pointer.link is not None
             parsed.append(pointer.link)
         else:
@@ -104,31 +106,54 @@ class _Pointer:
         self.node = node
 
 
+#: A slot as loaded and not yet touched: the child's CID or the bucket's entries, exactly as parsed (shared
+#: with the parse cache, so never changed in place); :meth:`_Node.pointer` turns it into a working pointer.
+_Raw = CID | tuple[tuple[bytes, Any], ...]
+
+
 class _Node:
-    """A HAMT node in memory: the slot bitmap and the pointers of the present slots, in slot order."""
+    """A HAMT node in memory: the slot bitmap and the pointers of the present slots, in slot order.
+
+    Loading a node costs one list copy: its slots stay in their parsed form until a read descends into a
+    child or a write changes a bucket, and only those slots become :class:`_Pointer` objects.
+    """
 
     __slots__ = ("bitmap", "pointers")
 
-    def __init__(self, bitmap: int = 0, pointers: list[_Pointer] | None = None) -> None:
+    def __init__(self, bitmap: int = 0, pointers: list[_Pointer | _Raw] | None = None) -> None:
         self.bitmap = bitmap
-        self.pointers: list[_Pointer] = pointers if pointers is not None else []
+        self.pointers: list[_Pointer | _Raw] = pointers if pointers is not None else []
 
     def position(self, slot: int) -> int:
         """Index in ``pointers`` of ``slot`` (a popcount of the lower bits)."""
         return (self.bitmap & ((1 << slot) - 1)).bit_count()
+
+    def pointer(self, position: int) -> _Pointer:
+        """The working pointer at ``position``, made from its parsed form on first use."""
+        entry = self.pointers[position]
+        if type(entry) is _Pointer:
+            return entry
+        made = _Pointer(link=entry) if type(entry) is CID else _Pointer(kvs=list(entry))  # type: ignore[arg-type]
+        self.pointers[position] = made
+        return made
 
     def to_ipld(self, legacy_pointers: bool) -> list[Any]:
         """The node as a DAG-CBOR data-model value; every child must already be linked."""
         encoded: list[Any] = []
         for pointer in self.pointers:
             raw: Any
-            if pointer.kvs is not None:
+            if type(pointer) is not _Pointer:
+                is_link = type(pointer) is CID
+                raw = pointer if is_link else [[k, v] for k, v in pointer]  # type: ignore[union-attr]
+            elif pointer.kvs is not None:
+                is_link = False
                 raw = [[k, v] for k, v in pointer.kvs]
             else:
                 assert pointer.link is not None, "flush children before encoding their parent"
+                is_link = True
                 raw = pointer.link
             if legacy_pointers:
-                raw = {_LEGACY_LINK if pointer.kvs is None else _LEGACY_BUCKET: raw}
+                raw = {_LEGACY_LINK if is_link else _LEGACY_BUCKET: raw}
             encoded.append(raw)
         return [self.bitmap.to_bytes((self.bitmap.bit_length() + 7) // 8, "big"), encoded]
 
@@ -153,7 +178,7 @@ def decode_node(data: bytes, cid: CID, bit_width: int, is_root: bool, legacy_poi
         raise HamtError(
             f"HAMT node {cid}: bitfield names {bitmap.bit_count()} slots but there are {len(raw_pointers)}"
         )
-    pointers: list[_Pointer] = []
+    pointers: list[_Pointer | _Raw] = []
     links = direct_kvs = 0
     for raw in raw_pointers:
         if legacy_pointers:
@@ -235,11 +260,17 @@ class Hamt:
             bit = 1 << ((digest >> shift) & mask)
             if not node.bitmap & bit:
                 return default
-            pointer = node.pointers[(node.bitmap & (bit - 1)).bit_count()]
-            if pointer.kvs is None:
-                node = pointer.node or self._child(pointer)
-                continue
-            for k, v in pointer.kvs:
+            position = (node.bitmap & (bit - 1)).bit_count()
+            entry = node.pointers[position]
+            if type(entry) is tuple:
+                kvs: Any = entry  # an untouched bucket: read it as parsed
+            else:
+                pointer = entry if type(entry) is _Pointer else node.pointer(position)
+                kvs = pointer.kvs
+                if kvs is None:
+                    node = pointer.node or self._child(pointer)
+                    continue
+            for k, v in kvs:
                 if k == key:
                     return v
             return default
@@ -251,19 +282,27 @@ class Hamt:
 
     def items(self) -> Iterator[tuple[bytes, Any]]:
         """Every ``(key, value)`` in the HAMT's order (by hash, then key)."""
-        stack: list[Iterator[_Pointer]] = [iter(self._root.pointers)]
+        # (node, next position) pairs; children are loaded once and kept, as reads and writes do
+        stack: list[tuple[_Node, int]] = [(self._root, 0)]
         while stack:
-            pointer = next(stack[-1], None)
-            if pointer is None:
+            node, position = stack[-1]
+            if position == len(node.pointers):
                 stack.pop()
-            elif pointer.kvs is not None:
+                continue
+            stack[-1] = (node, position + 1)
+            entry = node.pointers[position]
+            if type(entry) is tuple:
+                yield from entry
+                continue
+            pointer = node.pointer(position)
+            if pointer.kvs is not None:
                 yield from pointer.kvs
             elif len(stack) >= self._max_depth:
                 raise HamtError(
                     f"HAMT node {pointer.link}: deeper than the {self._max_depth} levels a hash allows"
                 )
             else:
-                stack.append(iter(self._child(pointer).pointers))
+                stack.append((self._child(pointer), 0))
 
     def keys(self) -> Iterator[bytes]:
         """Every key, in the HAMT's order."""
@@ -341,9 +380,7 @@ class Hamt:
             _remember(key, _parse_of(node))
             return node
         bitmap, pointers = parsed
-        return _Node(
-            bitmap, [_Pointer(link=p) if isinstance(p, CID) else _Pointer(kvs=list(p)) for p in pointers]
-        )
+        return _Node(bitmap, list(pointers))
 
     def _child(self, pointer: _Pointer) -> _Node:
         """The child node behind a link pointer, loaded once and cached."""
@@ -370,7 +407,7 @@ class Hamt:
                 node.bitmap |= bit
                 node.pointers.insert(position, _Pointer(kvs=[(key, value)]))
                 break
-            pointer = node.pointers[position]
+            pointer = node.pointer(position)
             kvs = pointer.kvs
             if kvs is None:
                 path.append(pointer)
@@ -419,7 +456,7 @@ class Hamt:
         if not node.bitmap >> slot & 1:
             return False
         position = node.position(slot)
-        pointer = node.pointers[position]
+        pointer = node.pointer(position)
         if pointer.kvs is None:
             child = self._child(pointer)
             if not self._delete(child, digest, depth + 1, key):
@@ -438,9 +475,14 @@ class Hamt:
 
     def _collapse(self, node: _Node, position: int, child: _Node) -> None:
         """Replace a child that no longer justifies a node by a bucket (go-hamt-ipld's ``cleanChild``)."""
-        if any(p.kvs is None for p in child.pointers):
-            return
-        entries = [kv for p in child.pointers for kv in (p.kvs or ())]
+        entries: list[tuple[bytes, Any]] = []
+        for entry in child.pointers:
+            if type(entry) is tuple:
+                entries.extend(entry)
+            elif type(entry) is _Pointer and entry.kvs is not None:
+                entries.extend(entry.kvs)
+            else:
+                return  # a grandchild node stays
         if len(entries) > BUCKET_SIZE:
             return
         entries.sort(key=lambda kv: kv[0])
@@ -454,7 +496,10 @@ class Hamt:
         """
         scalars = True
         for pointer in node.pointers:
-            if pointer.kvs is None:
+            if type(pointer) is not _Pointer:
+                if scalars and type(pointer) is tuple:
+                    scalars = all(type(v) in _SCALARS for _, v in pointer)
+            elif pointer.kvs is None:
                 if pointer.link is None:
                     assert pointer.node is not None
                     pointer.link = self._write(pointer.node, blocks, is_root=False)
