@@ -215,6 +215,12 @@ class NetworkParams:
     minimum_base_fee: int
     #: Epochs after which a message counts as settled in ``StateWaitMsg`` (Lotus ``MessageConfidence``).
     message_confidence: int
+    #: The randomness beacon from each epoch on (Lotus ``DrandSchedule``), by name: drand's ``incentinet``,
+    #: ``mainnet`` or ``quicknet``, or ``local``, the devnet's own beacon (filnet.consensus.beacon).
+    beacon_schedule: tuple[tuple[int, str], ...] = ((0, "quicknet"),)
+    #: The ``local`` beacon's public key (compressed G2): on devnet, that of filnet.consensus.beacon's
+    #: well-known ``DEVNET_BEACON_SECRET``.
+    local_beacon_public_key: bytes = b""
 
     def __post_init__(self) -> None:
         if self.address_prefix not in ("f", "t"):
@@ -344,6 +350,8 @@ MAINNET: Final = NetworkParams(
     initial_base_fee=100_000_000,
     minimum_base_fee=100,
     message_confidence=5,
+    # Lotus params_mainnet.go: UpgradeSmokeHeight 51000, UpgradePhoenixHeight 3855480.
+    beacon_schedule=((0, "incentinet"), (51000, "mainnet"), (3855480, "quicknet")),
 )
 CALIBNET: Final = NetworkParams(
     name="calibnet",
@@ -357,6 +365,8 @@ CALIBNET: Final = NetworkParams(
     initial_base_fee=100_000_000,
     minimum_base_fee=100,
     message_confidence=5,
+    # Lotus params_calibnet.go: UpgradePhoenixHeight 1428094.
+    beacon_schedule=((0, "mainnet"), (1428094, "quicknet")),
 )
 DEVNET: Final = NetworkParams(
     name="devnet",
@@ -370,6 +380,11 @@ DEVNET: Final = NetworkParams(
     initial_base_fee=100_000_000,
     minimum_base_fee=100,
     message_confidence=1,
+    beacon_schedule=((0, "local"),),
+    local_beacon_public_key=bytes.fromhex(
+        "aa6c74ec439a3591af6ebb240b1b56f78c2d5653bb2e938313a81602fcb2cfe5557e562d4e7c6cc5d3363f7d76aac72a"
+        "16e5739e80d110adee932b89e8dcba6c2e5cf2032f20ccc54316d632d88805af8f614a5bdd6b01c7ee332e21b55336fb"
+    ),
 )
 
 PROFILES: Final[dict[str, NetworkParams]] = {p.name: p for p in (MAINNET, CALIBNET, DEVNET)}
