@@ -97,7 +97,7 @@ def test_damaged_files_are_named(tmp_path: Path) -> None:
 
 
 def test_default_path_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FILNET_PATH", str(tmp_path / "r"))
+    monkeypatch.setenv("FILNET_REPO", str(tmp_path / "r"))
     assert default_repo_path() == tmp_path / "r"
-    monkeypatch.delenv("FILNET_PATH")
+    monkeypatch.delenv("FILNET_REPO")
     assert default_repo_path() == Path(os.path.expanduser("~")) / ".filnet"

@@ -1,7 +1,7 @@
 """A JSON-RPC client of a node's API, found as Lotus's commands find theirs.
 
 ``FULLNODE_API_INFO`` (``TOKEN:MULTIADDR``, first entry) wins; otherwise the ``api`` and ``token`` files of
-the node repository (``--repo``, ``$FILNET_PATH`` or ``~/.filnet``).
+the node repository (``--repo``, ``$FILNET_REPO`` or ``~/.filnet``).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from filnet.errors import FilnetError
 #: Command groups by name, as (module, attribute): imported only when used, so that each command starts
 #: without loading the others' dependencies (proofs, the VM, crypto libraries).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "auth": ("filnet.cli.auth", "auth"),
     "data": ("filnet.cli.data", "data"),
     "message": ("filnet.cli.message", "message"),
     "proofs": ("filnet.cli.proofs", "proofs"),

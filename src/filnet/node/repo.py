@@ -12,7 +12,7 @@
       mpool/           the message pool's local messages
       repo.lock        held (flock) by the one daemon using the repo
 
-The default repository is ``$FILNET_PATH`` or ``~/.filnet``.
+The default repository is ``$FILNET_REPO`` or ``~/.filnet``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from filnet.api.auth import JWT_KEY_NAME, JWT_KEY_TYPE, create_token, new_secret
 from filnet.core.fsutil import atomic_write_bytes
 from filnet.errors import FilnetError, IntegrityError, NotFound
 
-REPO_ENV: Final = "FILNET_PATH"
+REPO_ENV: Final = "FILNET_REPO"
 DEFAULT_API_ADDRESS: Final = "/ip4/127.0.0.1/tcp/1234/http"
 API_FILE: Final = "api"
 TOKEN_FILE: Final = "token"
@@ -51,7 +51,7 @@ class CorruptRepo(IntegrityError):
 
 
 def default_repo_path() -> Path:
-    """``$FILNET_PATH``, else ``~/.filnet``."""
+    """``$FILNET_REPO``, else ``~/.filnet``."""
     configured = os.environ.get(REPO_ENV)
     return Path(configured).expanduser() if configured else Path.home() / ".filnet"
 
