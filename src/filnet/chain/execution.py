@@ -17,7 +17,6 @@ from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.ipld.blockstore import Blockstore
-from filnet.ipld.cid import CID
 from filnet.params.network import NetworkParams
 from filnet.proofs.onchain import VANILLA, ProofVerifier
 from filnet.vm.interpreter.machine import Machine
@@ -65,7 +64,3 @@ def execute_tipset(
     )
     return apply_tipset(machine, parent.height, block_messages(store, tipset))
 
-
-def result_roots(result: TipsetResult) -> tuple[CID, CID]:
-    """The (state root, receipts root) a chain store records for an executed tipset."""
-    return result.state_root, result.receipts_root
