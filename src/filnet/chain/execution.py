@@ -63,4 +63,3 @@ def execute_tipset(
         proofs=proofs,
     )
     return apply_tipset(machine, parent.height, block_messages(store, tipset))
-
