@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -67,6 +67,7 @@ class ChainStore:
             self._heights = self._env.open_db(b"heights")
             self._weights = self._env.open_db(b"weights")
             self._states = self._env.open_db(b"states")
+            self._messages = self._env.open_db(b"messages")
         except (lmdb.Error, OSError) as e:
             raise StorageError(f"cannot open the chain store at {self.path}: {e}") from None
         self._subscribers: list[HeadSubscriber] = []
@@ -139,6 +140,21 @@ class ChainStore:
         state, offset = CID.decode_prefix(raw)
         receipts, _ = CID.decode_prefix(raw, offset)
         return state, receipts
+
+    # -- the message index ---------------------------------------------------------------------------
+
+    def index_messages(self, tipset: TipSet, cids: Sequence[CID]) -> None:
+        """Record that ``tipset`` includes the messages ``cids`` (the latest tipset recorded wins)."""
+        key = tipset.key.to_bytes()
+        with self._write() as txn:
+            for cid in cids:
+                txn.put(bytes(cid), key, db=self._messages)
+
+    def message_tipset(self, cid: CID) -> TipSetKey | None:
+        """The tipset last recorded as including message ``cid``, if any (it may be off the head's chain)."""
+        with self._env.begin() as txn:
+            raw = txn.get(bytes(cid), db=self._messages)
+        return None if raw is None else TipSetKey.from_bytes(raw)
 
     # -- genesis and head -------------------------------------------------------------------------
 
