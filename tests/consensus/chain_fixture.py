@@ -1,7 +1,6 @@
 """A devnet chain with one pre-sealed 2 KiB miner (BLS worker) in a ChainStore, for consensus tests.
 
-:class:`StoreChain` is the ``ConsensusChain`` the tests use: a ChainStore that executes tipsets with
-``execute_tipset`` on first use and records each block's tipset with its Lotus weight.
+The ``ConsensusChain`` the tests use is the node's :class:`~filnet.node.chain.NodeChain`.
 """
 
 from __future__ import annotations
@@ -12,38 +11,32 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from filnet.actors.power.state import PowerState
-from filnet.actors.singletons import STORAGE_POWER_ACTOR
 from filnet.chain.block import BlockHeader
-from filnet.chain.execution import execute_tipset
 from filnet.chain.genesis import GenesisAccount, GenesisConfig, build_genesis
 from filnet.chain.genesis_block import make_genesis_block
 from filnet.chain.genesis_miners import GenesisMiner
 from filnet.chain.message import Message, SignedMessage
 from filnet.chain.preseal import PresealMiner, preseal
 from filnet.chain.store import ChainStore
-from filnet.chain.supply import total_supply
-from filnet.chain.tipset import TipSet, TipSetKey
+from filnet.chain.tipset import TipSet
 from filnet.consensus import mining
 from filnet.consensus.beacon import (
     DEVNET_BEACON_SECRET,
     BeaconSchedule,
     LocalBeacon,
     beacon_schedule_for_network,
-    max_beacon_round_for_epoch,
 )
-from filnet.consensus.weight import tipset_weight
 from filnet.core.address import Address
 from filnet.core.token import TokenAmount
-from filnet.core.types import ChainEpoch, MethodNum, Nonce
+from filnet.core.types import MethodNum, Nonce
 from filnet.crypto.keys import KeyType, PrivateKey
 from filnet.crypto.signature import Signature
 from filnet.ipld.blockstore import Blockstore
 from filnet.ipld.cid import CID
+from filnet.node.chain import NodeChain
 from filnet.params import DEVNET
 from filnet.params.network import NetworkParams
 from filnet.proofs.registry import RegisteredSealProof
-from filnet.vm.state_tree import StateTree
 from tests.vm.harness import make_key
 
 PROOF = RegisteredSealProof.STACKED_DRG_2KIB_V1_1
@@ -67,59 +60,12 @@ def sign(address: Address, data: bytes) -> Signature:
     return KEYS[address].sign(data)
 
 
-class StoreChain:
-    """A ``ConsensusChain`` over a ChainStore that executes tipsets when first asked."""
-
-    def __init__(self, store: ChainStore, params: NetworkParams, schedule: BeaconSchedule) -> None:
-        self.store = store
-        self.params = params
-        self.schedule = schedule
-        genesis = store.genesis()
-        self.genesis_timestamp = genesis.blocks[0].timestamp
-        self.total_supply = total_supply(StateTree.load(store.blocks, genesis.parent_state))
-
-    def load_tipset(self, key: TipSetKey) -> TipSet:
-        return self.store.load_tipset(key)
-
-    def tipset_by_height(self, height: ChainEpoch, head: TipSet, prev: bool) -> TipSet:
-        return self.store.tipset_by_height(height, head, prev)
-
-    def weight(self, ts: TipSet) -> int:
-        return self.store.weight(ts)
-
-    def _beacon_round(self, epoch: ChainEpoch) -> int:
-        return max_beacon_round_for_epoch(
-            self.schedule, epoch, self.genesis_timestamp, self.params.block_delay_seconds
-        )
-
-    def executed_state(self, ts: TipSet) -> tuple[CID, CID]:
-        recorded = self.store.tipset_state(ts)
-        if recorded is not None:
-            return recorded
-        result = execute_tipset(
-            self.store.blocks, self, ts, self.params, self.total_supply, self._beacon_round
-        )
-        self.store.set_tipset_state(ts, result.state_root, result.receipts_root)
-        return result.state_root, result.receipts_root
-
-    def add_block(self, header: BlockHeader) -> TipSet:
-        """Record a (validated) block as its own tipset with its Lotus weight, execute it, make it head."""
-        ts = TipSet.of([header])
-        tree = StateTree.load(self.store.blocks, ts.parent_state)
-        power = PowerState.decode(tree.actor_state_block(STORAGE_POWER_ACTOR))
-        wins = [b.election_proof.win_count if b.election_proof else 0 for b in ts.blocks]
-        self.store.put_tipset(ts, tipset_weight(ts.parent_weight, power.total_quality_adj_power, wins))
-        self.executed_state(ts)
-        self.store.set_head(ts)
-        return ts
-
-
 @dataclass
 class DevChain:
     """The chain, its beacon and the miner's material."""
 
     store: ChainStore
-    chain: StoreChain
+    chain: NodeChain
     params: NetworkParams
     schedule: BeaconSchedule
     beacon: LocalBeacon
@@ -180,9 +126,7 @@ def build_chain(root: Path, edit_state: Callable[[Blockstore, CID], CID] | None 
     schedule = beacon_schedule_for_network(DEVNET, GENESIS_TIMESTAMP)
     beacon = LocalBeacon(DEVNET_BEACON_SECRET, GENESIS_TIMESTAMP, DEVNET.block_delay_seconds)
     sector_dirs = {s.sector_number: sealed / "m1000" / f"sector-{s.sector_number}" for s in miner.sectors}
-    return DevChain(
-        store, StoreChain(store, DEVNET, schedule), DEVNET, schedule, beacon, miner, sector_dirs, genesis
-    )
+    return DevChain(store, NodeChain(store, DEVNET), DEVNET, schedule, beacon, miner, sector_dirs, genesis)
 
 
 def message(sender: PrivateKey, nonce: int, value: int = 1, gas_limit: int = 20_000_000) -> SignedMessage:

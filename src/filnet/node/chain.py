@@ -13,12 +13,10 @@ executed state of a tipset is what its children will name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from filnet.actors import manifest as names
-from filnet.actors.account.state import AccountState
 from filnet.actors.power.state import PowerState
 from filnet.actors.singletons import STORAGE_POWER_ACTOR
 from filnet.car.reader import load_car
@@ -28,13 +26,14 @@ from filnet.chain.message import Message, SignedMessage
 from filnet.chain.store import ChainStore, HeadChange
 from filnet.chain.supply import CirculatingSupply, circulating_supply, total_supply
 from filnet.chain.tipset import TipSet, TipSetKey, load_block_messages
+from filnet.consensus import mining
 from filnet.consensus.beacon import (
     BeaconSchedule,
     beacon_schedule_for_network,
     max_beacon_round_for_epoch,
 )
-from filnet.consensus.weight import FeeMessage, compute_base_fee, tipset_weight
-from filnet.core.address import Address, Protocol
+from filnet.consensus.weight import tipset_weight
+from filnet.core.address import Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.errors import InvalidInput, NotFound
@@ -174,12 +173,7 @@ class NodeChain:
 
     def compute_base_fee(self, ts: TipSet) -> TokenAmount:
         """The base fee of a block mined on ``ts`` (Lotus ``ChainComputeBaseFee``)."""
-        per_block = []
-        for block in ts.blocks:
-            bls, secp = self.messages_for_block(block)
-            per_block.append([_fee_message(m) for m in bls] + [_fee_message(s.message) for s in secp])
-        fee = compute_base_fee(ts.blocks[0].parent_base_fee.atto, ts.height, per_block, self.params)
-        return TokenAmount(fee)
+        return mining.parent_base_fee(self.blocks, self.params, ts)
 
     def parent_tree(self, ts: TipSet) -> StateTree:
         """The state ``ts``'s blocks name (before its messages)."""
@@ -215,16 +209,8 @@ class NodeChain:
         return PowerState.decode(self.blocks.get(actor.head))
 
     def latest_beacon_entry(self, ts: TipSet) -> BeaconEntry:
-        """The newest beacon entry in ``ts`` or up to 20 tipsets below it (genesis has one)."""
-        current = ts
-        for _ in range(20):
-            for block in current.blocks:
-                if block.beacon_entries:
-                    return block.beacon_entries[-1]
-            if current.height == 0:
-                break
-            current = self.load_tipset(current.parents)
-        raise NotFound(f"no beacon entry in the 20 tipsets below {ts}")
+        """The newest beacon entry in ``ts`` or the tipsets below it (Lotus ``GetLatestBeaconEntry``)."""
+        return mining.latest_beacon_entry(self, ts)
 
     # -- accepting blocks ----------------------------------------------------------------------------------
 
@@ -248,14 +234,12 @@ class NodeChain:
         # same height joins the tipset as Lotus's tipset expansion does.
         blocks = _one_per_miner(group.values())
         ts = TipSet.of(blocks)
-        change = None
-        for candidate in {ts.key: ts, TipSet.of([header]).key: TipSet.of([header])}.values():
-            self.store.put_tipset(candidate, self.expected_weight(candidate))
-            self.executed_state(candidate)
+        self.store.put_tipset(ts, self.expected_weight(ts))
+        self.executed_state(ts)
         change = self.store.maybe_take_heavier(ts)
         self._forget_below(max(parent.height, header.height - _EXPANSION_WINDOW))
         if change is not None:
-            log.info("new head %s at height %d", change.apply[-1] if change.apply else ts, ts.height)
+            log.info("new head at height %d: %s", ts.height, ts.key)
         return change
 
     def _forget_below(self, height: int) -> None:
@@ -345,18 +329,11 @@ class NodeChain:
 
 
 def key_address(tree: StateTree, address: Address) -> Address | None:
-    """The key (f1/f3/f4) address behind ``address`` in ``tree``, or None."""
-    if address.protocol in (Protocol.SECP256K1, Protocol.BLS, Protocol.DELEGATED):
-        return address
-    actor = tree.get_actor(address)
-    if actor is None:
+    """The key (f1/f3/f4) address behind ``address`` in ``tree``, or None if it has none."""
+    try:
+        return mining.resolve_key_address(tree, address)
+    except (NotFound, InvalidInput):
         return None
-    name = tree.actor_name(actor)
-    if name == names.ACCOUNT:
-        return AccountState.decode(tree.store.get(actor.head)).address
-    if actor.delegated_address is not None:
-        return actor.delegated_address
-    return None
 
 
 def _one_per_miner(blocks: Iterable[BlockHeader]) -> list[BlockHeader]:
@@ -365,10 +342,3 @@ def _one_per_miner(blocks: Iterable[BlockHeader]) -> list[BlockHeader]:
     for block in blocks:
         out.setdefault(block.miner, block)
     return list(out.values())
-
-
-def _fee_message(m: Message) -> FeeMessage:
-    return FeeMessage(m.sender, m.nonce, m.gas_limit, m.gas_fee_cap.atto, m.gas_premium.atto, bytes(m.cid))
-
-
-HeadCallback = Callable[[HeadChange], None]
