@@ -18,6 +18,12 @@ from filnet.errors import FilnetError
 #: without loading the others' dependencies (proofs, the VM, crypto libraries).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "auth": ("filnet.cli.auth", "auth"),
+    "chain": ("filnet.cli.node", "chain"),
+    "daemon": ("filnet.cli.node", "daemon"),
+    "devnet": ("filnet.cli.node", "devnet"),
+    "miner": ("filnet.cli.node", "miner"),
+    "mpool": ("filnet.cli.node", "mpool"),
+    "send": ("filnet.cli.node", "send"),
     "data": ("filnet.cli.data", "data"),
     "message": ("filnet.cli.message", "message"),
     "proofs": ("filnet.cli.proofs", "proofs"),

@@ -62,13 +62,18 @@ class RepoConfig:
 
     listen_address: str = DEFAULT_API_ADDRESS
     network: str = "devnet"
+    #: Seconds between epochs when the chain's differ from its network profile's (a devnet's choice).
+    block_delay_seconds: int | None = None
 
     def to_toml(self) -> str:
         """The file's text."""
-        return (
+        text = (
             f"[API]\nListenAddress = {json.dumps(self.listen_address)}\n\n"
             f"[Chain]\nNetwork = {json.dumps(self.network)}\n"
         )
+        if self.block_delay_seconds is not None:
+            text += f"BlockDelaySecs = {self.block_delay_seconds}\n"
+        return text
 
     @classmethod
     def from_toml(cls, text: str, where: Path) -> RepoConfig:
@@ -82,7 +87,10 @@ class RepoConfig:
         network = chain.get("Network", "devnet")
         if not isinstance(listen, str) or not isinstance(network, str):
             raise CorruptRepo(f"{where}: API.ListenAddress and Chain.Network must be strings")
-        return cls(listen, network)
+        delay = chain.get("BlockDelaySecs")
+        if delay is not None and (not isinstance(delay, int) or isinstance(delay, bool) or delay <= 0):
+            raise CorruptRepo(f"{where}: Chain.BlockDelaySecs must be a positive integer")
+        return cls(listen, network, delay)
 
 
 class NodeRepo:

@@ -221,6 +221,9 @@ class NetworkParams:
     #: The ``local`` beacon's public key (compressed G2): on devnet, that of filnet.consensus.beacon's
     #: well-known ``DEVNET_BEACON_SECRET``.
     local_beacon_public_key: bytes = b""
+    #: The network version whose rules filnet's VM and actors follow (``StateNetworkVersion``); Lotus's
+    #: devnets start at version 28 (``GenesisNetworkVersion``).
+    network_version: int = 28
 
     def __post_init__(self) -> None:
         if self.address_prefix not in ("f", "t"):

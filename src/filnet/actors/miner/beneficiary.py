@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from filnet.actors.encoding import CborTuple, as_address, as_bigint, as_bool, as_int, fields
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ChainEpoch
 
@@ -94,10 +94,10 @@ class PendingBeneficiaryChange(CborTuple):
             as_bool(f[4], "PendingBeneficiaryChange.approved_by_nominee"),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        """Lotus JSON."""
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
+        """Lotus JSON (addresses with ``network``'s prefix)."""
         return {
-            "NewBeneficiary": str(self.new_beneficiary),
+            "NewBeneficiary": self.new_beneficiary.encode(network),
             "NewQuota": str(self.new_quota.atto),
             "NewExpiration": self.new_expiration,
             "ApprovedByBeneficiary": self.approved_by_beneficiary,

@@ -57,7 +57,7 @@ from filnet.actors.miner.sectors import (
 )
 from filnet.actors.miner.termination import TerminationResult
 from filnet.actors.miner.vesting import VestingFunds
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.errors import DecodeError, NotFound
@@ -229,15 +229,16 @@ class MinerInfo(CborTuple):
             pending_beneficiary_term=None if f[13] is None else PendingBeneficiaryChange.from_ipld(f[13]),
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus ``StateMinerInfo`` JSON (``api.MinerInfo``: the pending worker key flattened into
-        ``NewWorker``/``WorkerChangeEpoch``, the peer ID in base58, multiaddrs in base64)."""
+        ``NewWorker``/``WorkerChangeEpoch``, the peer ID in base58, multiaddrs in base64, addresses with
+        ``network``'s prefix)."""
         pending = self.pending_worker_key
         return {
-            "Owner": str(self.owner),
-            "Worker": str(self.worker),
-            "NewWorker": "<empty>" if pending is None else str(pending.new_worker),
-            "ControlAddresses": [str(a) for a in self.control_addresses] or None,
+            "Owner": self.owner.encode(network),
+            "Worker": self.worker.encode(network),
+            "NewWorker": "<empty>" if pending is None else pending.new_worker.encode(network),
+            "ControlAddresses": [a.encode(network) for a in self.control_addresses] or None,
             "WorkerChangeEpoch": -1 if pending is None else pending.effective_at,
             "PeerId": _peer_id_json(self.peer_id),
             "Multiaddrs": [_b64(m) for m in self.multi_address] or None,
@@ -247,11 +248,13 @@ class MinerInfo(CborTuple):
             "ConsensusFaultElapsed": self.consensus_fault_elapsed,
             "PendingOwnerAddress": None
             if self.pending_owner_address is None
-            else str(self.pending_owner_address),
-            "Beneficiary": str(self.beneficiary),
+            else self.pending_owner_address.encode(network),
+            "Beneficiary": self.beneficiary.encode(network),
             "BeneficiaryTerm": self.beneficiary_term.to_json(),
             "PendingBeneficiaryTerm": (
-                None if self.pending_beneficiary_term is None else self.pending_beneficiary_term.to_json()
+                None
+                if self.pending_beneficiary_term is None
+                else self.pending_beneficiary_term.to_json(network)
             ),
         }
 
