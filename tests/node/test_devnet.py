@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from filnet.api.apiinfo import ApiInfo
 from filnet.api.client import ApiClient, find_api
 from filnet.api.errors import RpcError
 from filnet.crypto.keys import KeyType, PrivateKey
@@ -57,10 +58,11 @@ def test_devnet_mines_sends_and_resumes(devnet_dir: Path) -> None:
             assert api.call("WalletBalance", receiver) == str(10**18)
             assert api.call("StateSearchMsg", None, signed["CID"], -1, True)["Height"] == lookup["Height"]
             assert api.call("MpoolGetNonce", client_key.address.encode("t")) == 1
-            with pytest.raises(RpcError) as refused:
-                ApiClient(find_api(dn.node_repo(devnet_dir)).__class__(api.info.addr), timeout=5).call(
-                    "MpoolPushMessage", message, None
-                )
+            with (
+                ApiClient(ApiInfo(api.info.addr), timeout=5) as anonymous,
+                pytest.raises(RpcError) as refused,
+            ):
+                anonymous.call("MpoolPushMessage", message, None)
             assert "need 'sign'" in str(refused.value)
             height = int(api.call("ChainHead")["Height"])
     finally:

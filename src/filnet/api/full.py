@@ -53,7 +53,7 @@ from filnet.core.types import ChainEpoch
 from filnet.crypto.keys import KeyType, PrivateKey, parse_key_type
 from filnet.crypto.randomness import DomainSeparationTag
 from filnet.crypto.signature import is_valid_signature
-from filnet.errors import FilnetError, InvalidInput, NotFound
+from filnet.errors import InvalidInput, NotFound
 from filnet.ipld.cid import CID
 from filnet.node.chain import MessageLookup
 from filnet.node.full import FullNode
@@ -66,10 +66,6 @@ API_VERSION: Final = {"v0": 0x010500, "v1": 0x020300}
 #: How far back ``StateWaitMsg`` and ``StateSearchMsg`` look when the caller gives no limit (Lotus
 #: ``LookbackNoLimit``).
 LOOKBACK_NO_LIMIT: Final = -1
-
-
-class ShutdownRequested(FilnetError):
-    """Raised inside the daemon when ``Filecoin.Shutdown`` was called (never sent to a client)."""
 
 
 # -- JSON of the node's values ----------------------------------------------------------------------------
@@ -143,6 +139,12 @@ def _header(node: FullNode, value: Any, field: str) -> BlockHeader:
         return node.chain.store.get_header(cid)
     except NotFound:
         raise NotFound(f"block {cid} is not in the chain store") from None
+
+
+def _parent(node: FullNode, value: Any) -> TipSet | None:
+    """The parent tipset of the block ``value`` names (None for the genesis block)."""
+    header = _header(node, value, "cid")
+    return None if header.height == 0 else node.chain.load_tipset(TipSetKey(header.parents))
 
 
 def _unsigned(message: Message | SignedMessage) -> Message:
@@ -341,10 +343,9 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
         doc="The messages the block's parent tipset executed, in order.",
     )
     async def chain_get_parent_messages(cid: Any) -> Any:
-        header = _header(node, cid, "cid")
-        if header.height == 0:
+        parent = _parent(node, cid)
+        if parent is None:
             return []
-        parent = chain.load_tipset(TipSetKey(header.parents))
         return [
             {"Cid": cid_to_json(m.cid), "Message": message_to_json(_unsigned(m), net)}
             for m in chain.tipset_messages(parent)
@@ -357,11 +358,8 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
         doc="The receipts of the messages the block's parent tipset executed.",
     )
     async def chain_get_parent_receipts(cid: Any) -> Any:
-        header = _header(node, cid, "cid")
-        if header.height == 0:
-            return []
-        parent = chain.load_tipset(TipSetKey(header.parents))
-        return [receipt_to_json(r) for r in chain.receipts(parent)]
+        parent = _parent(node, cid)
+        return [] if parent is None else [receipt_to_json(r) for r in chain.receipts(parent)]
 
     @registry.method("Filecoin.ChainGetMessage", perm="read", params=("cid",), doc="A message by CID.")
     async def chain_get_message(cid: Any) -> Any:
@@ -403,6 +401,7 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
 
     @registry.method("Filecoin.MpoolPending", perm="read", params=("tsk",), doc="The pending messages.")
     async def mpool_pending(tsk: Any) -> Any:
+        ts_of(tsk)  # an unknown tipset is an error; pending messages are those on the pool's head
         pending, _ = node.mpool.pending()
         return [signed_message_to_json(m, net) for m in pending]
 
@@ -622,29 +621,27 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
         result = node.call(message_from_json(msg, "msg"), ts_of(tsk))
         return invoc_result_to_json(result.message, result.result, result.duration_ns, net)
 
-    def wait_method(api: str) -> Any:
-        async def state_wait_msg(cid: Any, confidence: Any, *rest: Any) -> Any:
-            c = cid_from_json(cid, "cid")
-            want = uint64_from_json(confidence, "confidence")
-            limit = int64_from_json(rest[0], "limit") if rest else LOOKBACK_NO_LIMIT
-            allow_replaced = _bool(rest[1], "allowReplaced") if rest else True
-            while True:
-                head = chain.head()
-                try:
-                    lookup = chain.search_message(
-                        c, head=head, limit=None if limit < 0 else limit, allow_replaced=allow_replaced
-                    )
-                except NotFound:  # not on chain yet (pending in the pool, or not seen): wait for it
-                    lookup = None
-                if lookup is not None and head.height - lookup.executed_in.height >= want:
-                    return lookup_to_json(lookup)
-                await head_changed.wait()
-
-        return state_wait_msg
+    async def state_wait_msg(cid: Any, confidence: Any, *rest: Any) -> Any:
+        # v1 adds (limit, allowReplaced) to v0's (cid, confidence).
+        c = cid_from_json(cid, "cid")
+        want = uint64_from_json(confidence, "confidence")
+        limit = int64_from_json(rest[0], "limit") if rest else LOOKBACK_NO_LIMIT
+        allow_replaced = _bool(rest[1], "allowReplaced") if rest else True
+        while True:
+            head = chain.head()
+            try:
+                lookup = chain.search_message(
+                    c, head=head, limit=None if limit < 0 else limit, allow_replaced=allow_replaced
+                )
+            except NotFound:  # not on chain yet (pending in the pool, or not seen): wait for it
+                lookup = None
+            if lookup is not None and head.height - lookup.executed_in.height >= want:
+                return lookup_to_json(lookup)
+            await head_changed.wait()
 
     registry.add(
         "Filecoin.StateWaitMsg",
-        wait_method("v1"),
+        state_wait_msg,
         perm="read",
         params=("cid", "confidence", "limit", "allowReplaced"),
         doc="Wait until a message has run and has confidence epochs on top; its receipt.",
@@ -652,7 +649,7 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
     )
     registry.add(
         "Filecoin.StateWaitMsg",
-        wait_method("v0"),
+        state_wait_msg,
         perm="read",
         params=("cid", "confidence"),
         doc="Wait until a message has run and has confidence epochs on top; its receipt.",

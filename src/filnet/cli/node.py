@@ -11,7 +11,6 @@ import logging
 import signal
 import sys
 import threading
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +91,12 @@ def miner() -> None:
 )
 def miner_run(miner_repo: Path, node_repo: Path | None) -> None:
     """Mine blocks through the node's API until Ctrl-C or SIGTERM."""
+    from dataclasses import replace
+
     from filnet.api.client import ApiClient, find_api
-    from filnet.node.daemon import chain_params
     from filnet.node.miner import Miner
     from filnet.node.repo import NodeRepo, RepoConfig
+    from filnet.params import network_params
 
     _logging()
     stop = threading.Event()
@@ -103,12 +104,9 @@ def miner_run(miner_repo: Path, node_repo: Path | None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     config = NodeRepo(node_repo).config() if node_repo is not None else RepoConfig()
     with ApiClient(find_api(node_repo)) as api:
-        version = api.call("Version")
-        params = chain_params(config)
-        if int(version["BlockDelay"]) != params.block_delay_seconds:
-            from dataclasses import replace
-
-            params = replace(params, block_delay_seconds=int(version["BlockDelay"]))
+        # The node says how long an epoch is; the repository (or devnet by default) names the profile.
+        delay = int(api.call("Version")["BlockDelay"])
+        params = replace(network_params(config.network), block_delay_seconds=delay)
         worker = Miner.from_repo(api, params, miner_repo)
         worker.sleep = stop.wait
         logging.getLogger(__name__).info("mining as %s", worker.config.miner.encode(params.address_prefix))
@@ -238,18 +236,6 @@ def chain_get_message(cid: str, repo: Path | None) -> None:
         emit_json(api.call("ChainGetMessage", {"/": cid}))
 
 
-def parse_fil(text: str) -> int:
-    """attoFIL of a FIL amount (``1.5``, ``0.001``); InvalidInput for anything else."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"amount {text!r} is not a number of FIL") from None
-    atto = value * 10**18
-    if not value.is_finite() or atto != atto.to_integral_value() or atto < 0:
-        raise InvalidInput(f"amount {text!r} must be a non-negative FIL amount with at most 18 decimals")
-    return int(atto)
-
-
 @click.command("send")
 @click.argument("target")
 @click.argument("amount")
@@ -260,9 +246,12 @@ def parse_fil(text: str) -> int:
 def send(target: str, amount: str, sender: str | None, wait: bool, repo: Path | None, as_json: bool) -> None:
     """Send AMOUNT FIL to TARGET from the node's wallet (as 'lotus send')."""
     from filnet.core.address import Address
+    from filnet.core.token import TokenAmount
 
     Address.parse(target)
-    atto = parse_fil(amount)
+    atto = TokenAmount.parse(amount).atto
+    if atto < 0:
+        raise InvalidInput(f"amount {amount!r} is negative")
     with _client(repo) as api:
         source = sender or api.call("WalletDefaultAddress")
         if not source:

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from filnet.actors import manifest as names
 from filnet.actors.miner.state import MinerState
 from filnet.actors.power.state import PowerState
-from filnet.actors.singletons import EAM_ACTOR, STORAGE_POWER_ACTOR
+from filnet.actors.singletons import STORAGE_POWER_ACTOR
 from filnet.chain.block import BlockHeader
 from filnet.chain.message import Message, SignedMessage
 from filnet.chain.tipset import TipSet, TipSetKey, store_block_messages
@@ -51,7 +50,7 @@ from filnet.ipld.cid import CID
 from filnet.params.network import NetworkParams
 from filnet.proofs.onchain import VANILLA, ProofVerifier, WinningPoStVerifyInfo
 from filnet.vm.gas import PriceList
-from filnet.vm.interpreter.apply import chain_length, validate_message_syntax
+from filnet.vm.interpreter.apply import chain_length, may_send, validate_message_syntax
 from filnet.vm.state_tree import StateTree
 
 __all__ = ["ALLOWABLE_CLOCK_DRIFT_SECONDS", "RULES", "InvalidBlock", "validate_block"]
@@ -222,22 +221,9 @@ def _check_election(
 
 
 def _valid_sender(tree: StateTree, sender: Address) -> bool:
-    """Lotus ``IsValidForSending`` (network version 18 on)."""
+    """Lotus ``IsValidForSending`` (network version 18 on), the VM's own sender rule."""
     actor = tree.get_actor(sender)
-    if actor is None:
-        return False
-    name = tree.actor_name(actor)
-    if name in (names.ACCOUNT, names.ETHACCOUNT):
-        return True
-    # A placeholder with an Ethereum address may send its first message (it becomes an EthAccount).
-    delegated = actor.delegated_address
-    return (
-        name == names.PLACEHOLDER
-        and actor.nonce == 0
-        and delegated is not None
-        and delegated.protocol is AddressProtocol.DELEGATED
-        and delegated.namespace == EAM_ACTOR.id
-    )
+    return actor is not None and may_send(tree.actor_name(actor), actor)
 
 
 def _bls_public_key(tree: StateTree, sender: Address) -> bytes:

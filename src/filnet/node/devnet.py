@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from filnet.api.apiinfo import ApiInfo
 from filnet.api.client import ApiClient, find_api
 from filnet.car.v1 import CarV1Writer
 from filnet.chain.genesis import GenesisAccount, GenesisConfig, build_genesis
@@ -264,7 +265,7 @@ def start_devnet(directory: Path, *, log_dir: Path | None = None) -> Devnet:
     return devnet
 
 
-def _wait_for_api(repo: NodeRepo, daemon: subprocess.Popen[bytes]):  # type: ignore[no-untyped-def]
+def _wait_for_api(repo: NodeRepo, daemon: subprocess.Popen[bytes]) -> ApiInfo:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
@@ -276,7 +277,7 @@ def _wait_for_api(repo: NodeRepo, daemon: subprocess.Popen[bytes]):  # type: ign
             with ApiClient(info, timeout=5.0) as client:
                 client.call("Version")
             return info
-        except (NotFound, FilnetError):
+        except FilnetError:  # no api file yet, or the API not answering yet
             time.sleep(0.1)
     raise DevnetError(f"the node did not answer within {START_TIMEOUT:.0f} s")
 

@@ -68,8 +68,7 @@ class FullNode:
         self.session = str(uuid.uuid4())
         self.peer_id = node_peer_id(repo.keystore_dir)
         self._watchers: list[HeadWatcher] = []
-        #: Tipsets executed since start (Lotus ``SyncState.VMApplied`` counts applied messages; filnet
-        #: counts them too).
+        #: Messages in the blocks accepted since start (``SyncState.VMApplied``).
         self.vm_applied = 0
 
     def close(self) -> None:
@@ -145,10 +144,7 @@ class FullNode:
         machine = self._machine(ts)
         for pending in prior:
             apply_signed_message(machine, pending)
-        sender_id = machine.tree.lookup_id(message.sender)
-        sender = machine.get_actor(sender_id) if sender_id is not None else None
-        nonce = sender.nonce if sender is not None else message.nonce
-        trial = replace(message, nonce=Nonce(nonce))
+        trial = replace(message, nonce=_sender_nonce(machine, message))
         # A secp message is signed on chain: count its 65-byte signature in the size, as Lotus does.
         size = chain_length(trial)
         if trial.sender.protocol is Protocol.SECP256K1:
@@ -160,11 +156,9 @@ class FullNode:
         """Apply ``message`` on ``ts``'s state without charging its sender (Lotus ``StateCall``)."""
         started = time.perf_counter_ns()
         machine = self._machine(ts)
-        sender_id = machine.tree.lookup_id(message.sender)
-        sender = machine.get_actor(sender_id) if sender_id is not None else None
         trial = replace(
             message,
-            nonce=Nonce(sender.nonce if sender is not None else message.nonce),
+            nonce=_sender_nonce(machine, message),
             gas_limit=self.params.block_gas_limit if message.gas_limit == 0 else message.gas_limit,
             gas_fee_cap=TokenAmount(0),
             gas_premium=TokenAmount(0),
@@ -191,10 +185,6 @@ class FullNode:
         key = self.key(message.sender)
         return SignedMessage(message, key.sign(message.signing_bytes()))
 
-    def default_address(self) -> Address | None:
-        """The wallet's default address."""
-        return self.wallet.default()
-
     def push_message(self, message: Message, max_fee: TokenAmount | None = None) -> SignedMessage:
         """Estimate, number, sign and push a message from a wallet address (Lotus ``MpoolPushMessage``)."""
         if message.sender.protocol is not Protocol.ID and not self.wallet.has(message.sender):
@@ -209,3 +199,10 @@ class FullNode:
         if found is None:
             raise NotFound(f"actor not found: {address.encode(self.network)}")
         return found
+
+
+def _sender_nonce(machine: Machine, message: Message) -> Nonce:
+    """The nonce the sender has in ``machine`` (the message's own if the sender does not exist yet)."""
+    sender_id = machine.tree.lookup_id(message.sender)
+    sender = machine.get_actor(sender_id) if sender_id is not None else None
+    return Nonce(sender.nonce) if sender is not None else message.nonce

@@ -177,25 +177,31 @@ def apply_message(machine: Machine, message: Message, size: int) -> ApplyResult:
     return result
 
 
-def _sender_code(machine: Machine, sender: ActorState) -> CID | None:
-    """The code the sender runs under once its message is accepted, or None if it may not send at all.
+def may_send(name: str, sender: ActorState) -> bool:
+    """Whether an actor of builtin type ``name`` may send a message (FVM ``preflight_message``, Lotus
+    ``IsValidForSending``).
 
-    Accounts and Ethereum accounts send as they are; a placeholder (an f4 address in the EAM's namespace
-    that received funds) becomes an Ethereum account with its first message (FVM ``preflight_message``).
+    Accounts and Ethereum accounts may; so may a placeholder (an f4 address in the EAM's namespace that
+    received funds) with nonce 0, which becomes an Ethereum account with its first message.
     """
-    name = machine.actor_name(sender)
     if name in SENDER_ACTORS:
-        return sender.code
+        return True
     delegated = sender.delegated_address
-    if (
+    return (
         name == names.PLACEHOLDER
         and sender.nonce == 0
         and delegated is not None
         and delegated.protocol is AddressProtocol.DELEGATED
         and delegated.namespace == EAM_NAMESPACE
-    ):
-        return machine.code_of(names.ETHACCOUNT)
-    return None
+    )
+
+
+def _sender_code(machine: Machine, sender: ActorState) -> CID | None:
+    """The code the sender runs under once its message is accepted, or None if it may not send at all."""
+    name = machine.actor_name(sender)
+    if not may_send(name, sender):
+        return None
+    return sender.code if name in SENDER_ACTORS else machine.code_of(names.ETHACCOUNT)
 
 
 def _execute(
