@@ -17,6 +17,7 @@ from filnet.actors.power.state import PowerState
 from filnet.actors.reward.state import RewardState
 from filnet.actors.system.state import SystemState
 from filnet.actors.verifreg.state import VerifregState
+from filnet.core.address import MAINNET
 
 
 class ActorStateValue(Protocol):
@@ -26,8 +27,8 @@ class ActorStateValue(Protocol):
         """DAG-CBOR bytes."""
         ...
 
-    def to_json(self) -> dict[str, Any]:
-        """Lotus-style JSON."""
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
+        """Lotus-style JSON, addresses printed with ``network``'s prefix."""
         ...
 
 

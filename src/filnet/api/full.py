@@ -21,6 +21,7 @@ from filnet.actors import manifest as names
 from filnet.actors.miner.state import MinerState
 from filnet.api.auth import PERMISSIONS, AuthError, create_token, verify_token
 from filnet.api.registry import Registry
+from filnet.api.state_methods import register_state_methods
 from filnet.chain.block import BlockHeader
 from filnet.chain.lotus_json import (
     JSONFieldError,
@@ -854,6 +855,7 @@ def full_node_registry(node: FullNode, *, on_shutdown: Callable[[], None] | None
     async def net_addrs_listen() -> Any:
         return {"ID": node.peer_id, "Addrs": []}
 
+    register_state_methods(registry, node)
     return registry
 
 

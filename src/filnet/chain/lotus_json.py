@@ -19,10 +19,13 @@ from filnet.core.token import TokenAmount
 from filnet.core.types import INT64_MAX, INT64_MIN, UINT64_MAX, MethodNum, Nonce
 from filnet.crypto.signature import Signature, SignatureType
 from filnet.errors import InvalidInput
+from filnet.ipld.bitfield import BitField
 from filnet.ipld.cid import CID
 
 #: Longest decimal string accepted for a BigInt (far above 2**256; bounds int() on hostile input).
 MAX_BIGINT_DIGITS: Final = 100
+#: Most runs accepted in a bitfield's JSON (what an actor's 32 KiB encoded limit can hold, roughly).
+MAX_BITFIELD_RUNS: Final = 1 << 16
 
 
 class JSONFieldError(InvalidInput):
@@ -82,6 +85,33 @@ def bytes_from_json(value: Any, field: str) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise JSONFieldError(f"{field} is not valid base64") from None
+
+
+def bitfield_to_json(bitfield: BitField) -> list[int]:
+    """go-bitfield's JSON: the run lengths, alternating, starting with a run of zeros; ``[0]`` when empty."""
+    if not bitfield:
+        return [0]
+    runs = [length for _, length in bitfield.runs()]
+    if bitfield.first() == 0:
+        runs.insert(0, 0)
+    return runs
+
+
+def bitfield_from_json(value: Any, field: str) -> BitField:
+    """The bitfield of go-bitfield's JSON run lengths (zeros first)."""
+    if not isinstance(value, list) or len(value) > MAX_BITFIELD_RUNS:
+        raise JSONFieldError(f"{field} must be a list of at most {MAX_BITFIELD_RUNS} run lengths")
+    ranges = []
+    position = 0
+    for index, run in enumerate(value):
+        length = uint64_from_json(run, f"{field}[{index}]")
+        if index % 2:
+            ranges.append((position, position + length))
+        position += length
+    try:
+        return BitField.from_ranges(ranges)
+    except InvalidInput as error:
+        raise JSONFieldError(f"{field}: {error}") from None
 
 
 def address_to_json(address: Address, network: str = MAINNET) -> str:

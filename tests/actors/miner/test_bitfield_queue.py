@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from filnet.actors.miner.bitfield_queue import BitFieldQueue, bitfield_json, get_cbor, load_amt, put_cbor
+from filnet.actors.miner.bitfield_queue import BitFieldQueue, get_cbor, load_amt, put_cbor
 from filnet.actors.miner.quantize import NO_QUANTIZATION, QuantSpec
 from filnet.core.types import ChainEpoch
 from filnet.ipld.amt import Amt
@@ -135,9 +135,3 @@ def test_missing_and_malformed_roots_are_an_illegal_state() -> None:
         load_amt(store, not_an_amt, "queue")
     assert e.value.exit_code is ExitCode.USR_ILLEGAL_STATE
     assert get_cbor(store, not_an_amt, "value") == [b"x"]
-
-
-def test_bitfield_json_is_go_bitfield_runs() -> None:
-    assert bitfield_json(BitField()) == [0]
-    assert bitfield_json(bf(0, 1, 5)) == [0, 2, 3, 1]
-    assert bitfield_json(bf(2)) == [2, 1]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from filnet.actors.encoding import as_address, decode_block, fields
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.ipld import dagcbor
 
 
@@ -35,6 +35,6 @@ class AccountState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "AccountState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
-        return {"Address": str(self.address)}
+        return {"Address": self.address.encode(network)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from filnet.actors.encoding import as_address, as_list, as_uint, decode_block, fields
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.types import MethodNum
 from filnet.ipld import dagcbor
 
@@ -56,6 +56,6 @@ class CronState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "CronState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {"Entries": [{"Receiver": str(e.receiver), "MethodNum": e.method_num} for e in self.entries]}

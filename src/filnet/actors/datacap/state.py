@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from filnet.actors.encoding import CborTuple, as_address, as_bigint, as_cid, as_uint, fields, uint_of_key
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID
 from filnet.errors import DecodeError
@@ -77,10 +77,10 @@ class DatacapState(CborTuple):
         governor, token = fields(raw, 2, "DatacapState")
         return cls(as_address(governor, "DatacapState.governor"), TokenState.from_ipld(token))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {
-            "Governor": str(self.governor),
+            "Governor": self.governor.encode(network),
             "Token": {
                 "Supply": str(self.token.supply.atto),
                 "Balances": {"/": str(self.token.balances)},

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from filnet.actors.encoding import as_cid, as_str, as_uint, decode_block, fields
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.types import ActorID
 from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
@@ -53,7 +53,7 @@ class InitState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "InitState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {
             "AddressMap": {"/": str(self.address_map)},

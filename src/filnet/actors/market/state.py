@@ -35,7 +35,7 @@ from filnet.actors.encoding import (
     uint_of_key,
 )
 from filnet.actors.market.policy import collateral_penalty_for_deal_activation_missed
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.errors import DecodeError, InvalidInput
@@ -127,6 +127,22 @@ class DealProposal(CborTuple):
         """The proposal's CID: blake2b-256 of its DAG-CBOR, as the market computes it (``deal_cid``)."""
         return CID.compute(codecs.DAG_CBOR, self.encode(), multihash.BLAKE2B_256)
 
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
+        """go-state-types JSON (Lotus ``StateMarketStorageDeal``); a byte-string label prints as ``""``."""
+        return {
+            "PieceCID": {"/": str(self.piece_cid)},
+            "PieceSize": self.piece_size,
+            "VerifiedDeal": self.verified_deal,
+            "Client": self.client.encode(network),
+            "Provider": self.provider.encode(network),
+            "Label": self.label if isinstance(self.label, str) else "",
+            "StartEpoch": self.start_epoch,
+            "EndEpoch": self.end_epoch,
+            "StoragePricePerEpoch": str(self.storage_price_per_epoch.atto),
+            "ProviderCollateral": str(self.provider_collateral.atto),
+            "ClientCollateral": str(self.client_collateral.atto),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class DealState(CborTuple):
@@ -152,6 +168,19 @@ class DealState(CborTuple):
             last_updated_epoch=ChainEpoch(as_int(f[-2], "DealState.last_updated_epoch")),
             slash_epoch=ChainEpoch(as_int(f[-1], "DealState.slash_epoch")),
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """Lotus ``MarketDealState`` JSON (sector number 0 when the state predates it)."""
+        return {
+            "SectorNumber": self.sector_number or 0,
+            "SectorStartEpoch": self.sector_start_epoch,
+            "LastUpdatedEpoch": self.last_updated_epoch,
+            "SlashEpoch": self.slash_epoch,
+        }
+
+
+#: The state of a deal the market has no state for yet (Lotus ``EmptyDealState``).
+EMPTY_DEAL_STATE: Final = DealState(0, EPOCH_UNDEFINED, EPOCH_UNDEFINED, EPOCH_UNDEFINED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +249,7 @@ class MarketState(CborTuple):
             provider_sectors=as_cid(f[12], "MarketState.provider_sectors") if count == 13 else None,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
 
         def link(cid: CID | None) -> dict[str, str] | None:

@@ -175,13 +175,3 @@ class BitFieldQueue:
             for key in keys:
                 self.amt.delete(key)
         return self, BitField.multi_union(popped), True
-
-
-def bitfield_json(bitfield: BitField) -> list[int]:
-    """go-bitfield's JSON: run lengths, the first a run of zeros (0 when bit 0 is set); ``[0]`` when empty."""
-    if not bitfield:
-        return [0]
-    runs = [length for _, length in bitfield.runs()]
-    if bitfield and bitfield.first() == 0:
-        runs.insert(0, 0)
-    return runs

@@ -27,7 +27,6 @@ from filnet.actors.encoding import (
 from filnet.actors.miner.beneficiary import BeneficiaryTerm, PendingBeneficiaryChange
 from filnet.actors.miner.bitfield_queue import (
     BitFieldQueue,
-    bitfield_json,
     decode_bitfield,
     encode_bitfield,
     get_cbor,
@@ -57,6 +56,7 @@ from filnet.actors.miner.sectors import (
 )
 from filnet.actors.miner.termination import TerminationResult
 from filnet.actors.miner.vesting import VestingFunds
+from filnet.chain.lotus_json import bitfield_to_json
 from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
@@ -500,7 +500,7 @@ class MinerState(CborTuple):
             legacy_vesting_funds=f[3] if isinstance(f[3], CID) else None,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """go-state-types JSON (miner ``State``)."""
         return {
             "Info": {"/": str(self.info)},
@@ -518,7 +518,7 @@ class MinerState(CborTuple):
             "ProvingPeriodStart": self.proving_period_start,
             "CurrentDeadline": self.current_deadline,
             "Deadlines": {"/": str(self.deadlines)},
-            "EarlyTerminations": bitfield_json(self.early_terminations),
+            "EarlyTerminations": bitfield_to_json(self.early_terminations),
             "DeadlineCronActive": self.deadline_cron_active,
         }
 

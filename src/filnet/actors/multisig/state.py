@@ -24,7 +24,7 @@ from filnet.actors.encoding import (
     decode_block,
     fields,
 )
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch, MethodNum
 from filnet.errors import DecodeError
@@ -212,10 +212,10 @@ class MultisigState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "MultisigState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {
-            "Signers": [str(s) for s in self.signers],
+            "Signers": [s.encode(network) for s in self.signers],
             "NumApprovalsThreshold": self.num_approvals_threshold,
             "NextTxnID": self.next_tx_id,
             "InitialBalance": str(self.initial_balance.atto),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from filnet.actors.encoding import as_address, as_bigint, as_cid, as_int, as_uint, decode_block, fields
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.ipld import dagcbor
@@ -84,11 +84,11 @@ class PaychState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "PaychState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {
-            "From": str(self.from_),
-            "To": str(self.to),
+            "From": self.from_.encode(network),
+            "To": self.to.encode(network),
             "ToSend": str(self.to_send.atto),
             "SettlingAt": self.settling_at,
             "MinSettleHeight": self.min_settle_height,

@@ -33,7 +33,7 @@ from filnet.actors.encoding import (
 )
 from filnet.actors.power.policy import CONSENSUS_MINER_MIN_MINERS
 from filnet.actors.smoothing import FilterEstimate
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.token import ZERO, TokenAmount
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.errors import DecodeError, InvalidInput
@@ -206,7 +206,7 @@ class PowerState(CborTuple):
             ),
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON (big numbers as decimal strings)."""
         smoothed = self.this_epoch_qa_power_smoothed
         out: dict[str, Any] = {

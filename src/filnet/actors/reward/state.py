@@ -14,6 +14,7 @@ from typing import Any
 
 from filnet.actors.encoding import as_bigint, as_int, bigint, decode_block, fields
 from filnet.actors.smoothing import FilterEstimate
+from filnet.core.address import MAINNET
 from filnet.core.token import TokenAmount
 from filnet.core.types import ChainEpoch
 from filnet.ipld import dagcbor
@@ -87,7 +88,7 @@ class RewardState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "RewardState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON (big numbers as decimal strings)."""
         smoothed = self.this_epoch_reward_smoothed
         return {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from filnet.actors.encoding import as_cid, as_list, decode_block
+from filnet.core.address import MAINNET
 from filnet.errors import DecodeError
 from filnet.ipld import dagcbor
 from filnet.ipld.cid import CID
@@ -40,6 +41,6 @@ class SystemState:
         """Parse DAG-CBOR bytes."""
         return cls.from_ipld(decode_block(data, "SystemState"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
         return {"BuiltinActors": None if self.builtin_actors is None else {"/": str(self.builtin_actors)}}

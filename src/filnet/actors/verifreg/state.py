@@ -33,7 +33,7 @@ from filnet.actors.encoding import (
     uint_key,
     uint_of_key,
 )
-from filnet.core.address import Address
+from filnet.core.address import MAINNET, Address
 from filnet.core.types import ActorID, ChainEpoch
 from filnet.errors import DecodeError, InvalidInput
 from filnet.ipld.blockstore import Blockstore
@@ -295,14 +295,14 @@ class VerifregState(CborTuple):
             claims=None,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, network: str = MAINNET) -> dict[str, Any]:
         """Lotus-style JSON."""
 
         def link(cid: CID | None) -> dict[str, str] | None:
             return None if cid is None else {"/": str(cid)}
 
         return {
-            "RootKey": str(self.root_key),
+            "RootKey": self.root_key.encode(network),
             "Verifiers": link(self.verifiers),
             "VerifiedClients": link(self.verified_clients),
             "RemoveDataCapProposalIDs": link(self.remove_data_cap_proposal_ids),
